@@ -1,0 +1,95 @@
+"""Findings: what validation says about the evidence base, as values, never exceptions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from enum import Enum
+
+
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, located in a file when it has a place (file is "" when it does not)."""
+
+    severity: Severity
+    code: str
+    message: str
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    hint: str = ""
+
+    @property
+    def location(self) -> str:
+        if not self.file:
+            return ""
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column or 1}"
+
+
+def error(code: str, message: str, file: str = "", line: int = 0, column: int = 0, hint: str = "") -> Finding:
+    return Finding(Severity.error, code, message, file, line, column, hint)
+
+
+def warning(code: str, message: str, file: str = "", line: int = 0, column: int = 0, hint: str = "") -> Finding:
+    return Finding(Severity.warning, code, message, file, line, column, hint)
+
+
+def strict(findings: Iterable[Finding]) -> list[Finding]:
+    """Every warning becomes an error (``--strict``)."""
+    return [replace(f, severity=Severity.error) for f in findings]
+
+
+def sort_key(finding: Finding) -> tuple[str, int, int, str]:
+    return (finding.file or "\uffff", finding.line, finding.column, finding.code)
+
+
+def format_text(findings: list[Finding]) -> str:
+    lines = []
+    for f in findings:
+        where = f"{f.location}: " if f.location else ""
+        lines.append(f"{where}{f.severity.value}: {f.message} [{f.code}]")
+        if f.hint:
+            lines.extend(f"  hint: {part}" if i == 0 else f"        {part}" for i, part in enumerate(f.hint.splitlines()))
+    errors = sum(f.severity is Severity.error for f in findings)
+    warnings = len(findings) - errors
+    lines.append(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+    return "\n".join(lines)
+
+
+def _escape_github(text: str, *, property_value: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def format_github(findings: list[Finding]) -> str:
+    """GitHub Actions workflow commands: annotations on the files and lines."""
+    lines = []
+    for f in findings:
+        props = []
+        if f.file:
+            props.append(f"file={_escape_github(f.file, property_value=True)}")
+            if f.line:
+                props.append(f"line={f.line}")
+                props.append(f"col={f.column or 1}")
+        props.append(f"title={_escape_github(f.code, property_value=True)}")
+        body = f.message + (f"\nhint: {f.hint}" if f.hint else "")
+        lines.append(f"::{f.severity.value} {','.join(props)}::{_escape_github(body)}")
+    return "\n".join(lines)
+
+
+def format_json(findings: list[Finding]) -> str:
+    return json.dumps(
+        [{**asdict(f), "severity": f.severity.value} for f in findings],
+        indent=2,
+        ensure_ascii=False,
+    )

@@ -1,0 +1,136 @@
+"""Graph: every index the validator and the site need, computed once, in one pass.
+
+The graph tolerates references that do not resolve: it leaves them out of the
+indexes and lists them in :attr:`Graph.unresolved`, for the validator to report.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .load import EvidenceBase
+from .model import Citation, Claim, Evidence, Question, Recommendation, Record, Source, Stance, Study, Theme
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A field of ``record`` at ``loc`` that names the ``kind`` record ``target``."""
+
+    record: Record
+    loc: tuple[str | int, ...]
+    kind: str
+    target: str
+
+
+@dataclass(frozen=True)
+class QuoteUse:
+    """One citation of a source: who cites it (a claim, recommendation or question) and how."""
+
+    record: Record
+    loc: tuple[str | int, ...]
+    citation: Citation
+
+    @property
+    def stance(self) -> Stance | None:
+        return self.citation.stance if isinstance(self.citation, Evidence) else None
+
+
+def references(record: Record) -> Iterator[Reference]:
+    """Every reference a record makes to another record."""
+    if isinstance(record, Source) and record.study:
+        yield Reference(record, ("study",), "study", record.study)
+    elif isinstance(record, Claim):
+        for i, theme in enumerate(record.themes):
+            yield Reference(record, ("themes", i), "theme", theme)
+    elif isinstance(record, (Recommendation, Question)):
+        for i, claim in enumerate(record.claims):
+            yield Reference(record, ("claims", i), "claim", claim)
+    for loc, citation in citations(record):
+        yield Reference(record, (*loc, "source"), "source", citation.source)
+
+
+def citations(record: Record) -> Iterator[tuple[tuple[str | int, ...], Citation]]:
+    """Every quote a record makes, with its place in the record."""
+    if isinstance(record, Claim):
+        for i, item in enumerate(record.evidence):
+            yield ("evidence", i), item
+    elif isinstance(record, Recommendation):
+        for i, item in enumerate(record.made_by):
+            yield ("made_by", i), item
+    elif isinstance(record, Question):
+        for i, item in enumerate(record.raised_by):
+            yield ("raised_by", i), item
+
+
+@dataclass
+class Graph:
+    sources: dict[str, Source]
+    studies: dict[str, Study]
+    claims: dict[str, Claim]
+    themes: dict[str, Theme]
+    recommendations: dict[str, Recommendation]
+    questions: dict[str, Question]
+    claims_by_theme: dict[str, list[Claim]] = field(default_factory=lambda: defaultdict(list))
+    quotes_by_source: dict[str, list[QuoteUse]] = field(default_factory=lambda: defaultdict(list))
+    reports_by_study: dict[str, list[Source]] = field(default_factory=lambda: defaultdict(list))
+    recommendations_by_claim: dict[str, list[Recommendation]] = field(default_factory=lambda: defaultdict(list))
+    questions_by_claim: dict[str, list[Question]] = field(default_factory=lambda: defaultdict(list))
+    unresolved: list[Reference] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_kind: dict[str, dict[str, Record]] = {
+            "source": self.sources, "study": self.studies, "claim": self.claims, "theme": self.themes,
+            "recommendation": self.recommendations, "question": self.questions,
+        }  # type: ignore[dict-item]
+
+    def get(self, kind: str, record_id: str) -> Record | None:
+        return self._by_kind[kind].get(record_id)
+
+    def by_kind(self, kind: str) -> dict[str, Record]:
+        return self._by_kind[kind]
+
+    def study_key(self, source_id: str) -> str:
+        """What counts as one independent study: the study a source reports, else the source itself."""
+        source = self.sources.get(source_id)
+        return f"study:{source.study}" if source and source.study in self.studies else f"source:{source_id}"
+
+    def independent_studies(self, claim: Claim, stance: Stance = Stance.supports) -> list[str]:
+        """Distinct studies behind the evidence of one stance (reports of one study count once)."""
+        keys = {self.study_key(e.source) for e in claim.evidence if e.stance is stance and e.source in self.sources}
+        return sorted(keys)
+
+    def is_contested(self, claim: Claim) -> bool:
+        return any(e.stance is Stance.contradicts for e in claim.evidence)
+
+
+def build_graph(base: EvidenceBase) -> Graph:
+    r = base.records
+    graph = Graph(
+        sources=r["source"], studies=r["study"], claims=r["claim"], themes=r["theme"],  # type: ignore[arg-type]
+        recommendations=r["recommendation"], questions=r["question"],  # type: ignore[arg-type]
+    )
+    for record in base.all_records():
+        for ref in references(record):
+            if graph.get(ref.kind, ref.target) is None:
+                graph.unresolved.append(ref)
+        for loc, citation in citations(record):
+            if citation.source in graph.sources:
+                graph.quotes_by_source[citation.source].append(QuoteUse(record, loc, citation))
+    for claim in graph.claims.values():
+        for theme in dict.fromkeys(claim.themes):
+            if theme in graph.themes:
+                graph.claims_by_theme[theme].append(claim)
+    for source in graph.sources.values():
+        if source.study in graph.studies:
+            graph.reports_by_study[source.study].append(source)
+    for recommendation in graph.recommendations.values():
+        for claim_id in dict.fromkeys(recommendation.claims):
+            if claim_id in graph.claims:
+                graph.recommendations_by_claim[claim_id].append(recommendation)
+    for question in graph.questions.values():
+        for claim_id in dict.fromkeys(question.claims):
+            if claim_id in graph.claims:
+                graph.questions_by_claim[claim_id].append(question)
+    return graph

@@ -1,0 +1,362 @@
+"""Load: YAML files under evidence/ into typed records that remember where they came from.
+
+Parsing goes through ``yaml.compose`` (libyaml when available) and a walk of
+the node tree of our own, rather than ``yaml.load``, because the walk is where
+positions are recorded, duplicate keys are caught (PyYAML silently keeps the
+last one), aliases are refused (no "billion laughs") and only plain data tags
+are accepted. Every problem becomes a finding; nothing raises.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .findings import Finding, error
+from .model import KIND_BY_FOLDER, KINDS, Kind, Record
+
+MAX_FILE_BYTES = 256 * 1024
+RECORD_SUFFIXES = (".yaml", ".yml")
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+_constructor = yaml.constructor.SafeConstructor()
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class EvidenceBase:
+    """Everything loaded from an evidence folder."""
+
+    root: Path
+    records: dict[str, dict[str, Record]] = field(default_factory=lambda: {k: {} for k in KINDS})
+    # Ids of every record file found, including files that failed to load, so that
+    # references to a broken record are not also reported as unresolved.
+    known_ids: dict[str, set[str]] = field(default_factory=lambda: {k: set() for k in KINDS})
+    files: dict[str, Path] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def all_records(self) -> Iterator[Record]:
+        for by_id in self.records.values():
+            yield from by_id.values()
+
+
+def display_path(path: Path) -> str:
+    """A path as contributors see it: relative to the working directory when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def discover(root: Path) -> tuple[list[tuple[Kind, Path]], list[Finding]]:
+    """Record files under ``root``, by kind folder (subfolders allowed), sorted."""
+    found: list[tuple[Kind, Path]] = []
+    findings: list[Finding] = []
+    if not root.is_dir():
+        findings.append(error("no-evidence", f"evidence folder {display_path(root)} does not exist",
+                              hint="run from the project root, or pass --evidence DIR"))
+        return found, findings
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in RECORD_SUFFIXES or not path.is_file():
+            continue
+        kind = KIND_BY_FOLDER.get(path.relative_to(root).parts[0])
+        if kind is None or len(path.relative_to(root).parts) < 2:
+            findings.append(error(
+                "misplaced-file", "record file is not inside a kind folder",
+                display_path(path), hint="move it into one of: "
+                + ", ".join(f"{root.name}/{k.folder}/" for k in KINDS.values())))
+            continue
+        found.append((kind, path))
+    return found, findings
+
+
+def load_evidence(root: Path | str) -> EvidenceBase:
+    """Load and type every record under ``root``; problems become ``base.findings``."""
+    base = EvidenceBase(Path(root))
+    paths, base.findings = discover(base.root)
+    seen: dict[tuple[str, str], str] = {}
+    for kind, path in paths:
+        shown = display_path(path)
+        record_id = path.stem
+        base.known_ids[kind.name].add(record_id)
+        first = seen.setdefault((kind.name, record_id), shown)
+        if first != shown:
+            base.findings.append(error(
+                "duplicate-id", f"{kind.name} id '{record_id}' is already used by {first}", shown, 1, 1,
+                hint="ids must be unique within a kind: rename one of the files (and its id:)"))
+            continue
+        record, findings = load_record_file(kind, path, shown)
+        base.findings.extend(findings)
+        if record is not None:
+            base.records[kind.name][record.id] = record
+            base.files[f"{kind.name}:{record.id}"] = path
+    return base
+
+
+def load_record_file(kind: Kind, path: Path, shown: str) -> tuple[Record | None, list[Finding]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [error("unreadable", f"cannot read file: {exc.strerror}", shown)]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [error("file-too-large", f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                            shown, 1, 1, hint="a record is a few kilobytes: split it or shorten its quotes")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [error("encoding", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", shown, line, column,
+                            hint="save the file as UTF-8")]
+    data, positions, findings = parse_yaml(text, shown)
+    if findings:
+        return None, findings
+    return type_record(kind, data, positions, shown, path.stem)
+
+
+def parse_yaml(text: str, shown: str) -> tuple[Any, dict[Path_, tuple[int, int]], list[Finding]]:
+    """Plain data, the (line, column) of each key or item, and findings."""
+    positions: dict[Path_, tuple[int, int]] = {}
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problem = exc.problem or exc.context or "invalid YAML"
+        return None, positions, [error("yaml-syntax", f"YAML syntax: {problem}", shown, line, column,
+                                       hint=_yaml_hint(problem))]
+    except yaml.YAMLError as exc:
+        return None, positions, [error("yaml-syntax", f"YAML syntax: {exc}", shown, 1, 1,
+                                       hint="check that this is a single YAML document")]
+    if node is None:
+        return None, positions, [error("empty-file", "file is empty", shown, 1, 1,
+                                       hint="run `python -m build_tools new KIND ID` for a template")]
+    walker = _Walker(shown, positions)
+    data = walker.value(node, ())
+    if not walker.findings and not isinstance(data, dict):
+        walker.findings.append(error("not-a-mapping", "a record is a mapping of `field: value` lines",
+                                     shown, node.start_mark.line + 1, node.start_mark.column + 1))
+    return data, positions, walker.findings
+
+
+def _yaml_hint(problem: str) -> str:
+    if "\\t" in problem or "tab" in problem:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        return "a value that contains ': ' must be quoted, or written as a block: `quote: >-` then the text indented"
+    if "could not find expected ':'" in problem or "expected <block end>" in problem:
+        return "check the indentation of this line and the one before it"
+    return "check indentation and quoting near this line; quote values that contain ': ', ' #' or start with a quote"
+
+
+class _Walker:
+    """Turns a composed node tree into plain data, recording positions."""
+
+    def __init__(self, shown: str, positions: dict[Path_, tuple[int, int]]) -> None:
+        self.shown = shown
+        self.positions = positions
+        self.findings: list[Finding] = []
+        self._seen: set[int] = set()
+
+    def _fail(self, code: str, message: str, node: yaml.Node, hint: str = "") -> None:
+        mark = node.start_mark
+        self.findings.append(error(code, message, self.shown, mark.line + 1, mark.column + 1, hint))
+
+    def value(self, node: yaml.Node, path: Path_) -> Any:
+        if id(node) in self._seen:
+            self._fail("yaml-alias", "YAML aliases (*name) are not allowed in records", node,
+                       "write the value out in full")
+            return None
+        self._seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _TAG + "seq":
+                self._fail("yaml-tag", f"tag {node.tag} is not allowed", node, "remove the tag")
+            items = []
+            for index, item in enumerate(node.value):
+                self.positions[(*path, index)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+                items.append(self.value(item, (*path, index)))
+            return items
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any] | None:
+        if node.tag != _TAG + "map":
+            self._fail("yaml-tag", f"tag {node.tag} is not allowed", node, "remove the tag")
+            return None
+        result: dict[str, Any] = {}
+        key_lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                self._fail("yaml-merge", "YAML merge keys (<<) are not allowed in records", key_node,
+                           "write the fields out in full")
+                continue
+            key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                self._fail("bad-key", "field names must be plain words", key_node)
+                continue
+            if key in key_lines:
+                self._fail("duplicate-key", f"field '{key}' appears twice (first on line {key_lines[key]})",
+                           key_node, "keep one of them: YAML would silently use only the last")
+                continue
+            key_lines[key] = key_node.start_mark.line + 1
+            self.positions[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.value(value_node, (*path, key))
+        return result
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        if tag == _TAG + "str":
+            return node.value
+        if tag == _TAG + "null":
+            return None
+        if tag == _TAG + "bool":
+            return _constructor.construct_yaml_bool(node)
+        if tag == _TAG + "int":
+            return _constructor.construct_yaml_int(node)
+        if tag == _TAG + "float":
+            return _constructor.construct_yaml_float(node)
+        if tag == _TAG + "timestamp":
+            return node.value  # dates stay as written: 2014-04-02
+        self._fail("yaml-tag", f"tag {tag} is not allowed in records", node,
+                   "records hold plain text, numbers, lists and mappings only; remove the tag")
+        return None
+
+
+# --- typing: plain data -> pydantic record ---------------------------------
+
+def type_record(
+    kind: Kind, data: dict[str, Any], positions: dict[Path_, tuple[int, int]], shown: str, stem: str
+) -> tuple[Record | None, list[Finding]]:
+    findings: list[Finding] = []
+    try:
+        record = kind.model.model_validate(data)
+    except ValidationError as exc:
+        for item in exc.errors(include_url=False):
+            findings.append(_schema_finding(kind, item, positions, shown))
+        return None, findings
+    record._file = shown
+    record._positions = positions
+    record._line, record._column = positions.get(("id",), (1, 1))
+    if record.id != stem:
+        line, column = record.position("id")
+        findings.append(error("id-mismatch", f"id '{record.id}' does not match the file name '{stem}'",
+                              shown, line, column,
+                              hint=f"set `id: {stem}`, or rename the file to {record.id}.yaml"))
+    return record, findings
+
+
+def _position(positions: dict[Path_, tuple[int, int]], loc: Path_) -> tuple[int, int]:
+    while loc:
+        if loc in positions:
+            return positions[loc]
+        loc = loc[:-1]
+    return (1, 1)
+
+
+def _model_at(model: type[BaseModel], loc: Path_) -> type[BaseModel] | None:
+    """The model whose fields apply at ``loc`` (following nested models and lists)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _unwrap(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if get_origin(annotation) is None or not args:
+            return annotation
+        annotation = args[0]
+
+
+def _fill_in_hint(model: type[BaseModel], loc: Path_) -> str:
+    field_loc = loc[:-1] if loc and isinstance(loc[-1], int) else loc
+    parent = _model_at(model, field_loc[:-1])
+    info = parent.model_fields.get(str(field_loc[-1])) if parent and field_loc else None
+    described = f" ({info.description})" if info and info.description else ""
+    if info is not None and not info.is_required() and not isinstance(loc[-1], int):
+        return f"fill it in{described}, or delete the line: this field is optional"
+    return f"fill it in{described}"
+
+
+def _describe_loc(loc: Path_) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _schema_finding(kind: Kind, item: dict[str, Any], positions: dict[Path_, tuple[int, int]], shown: str) -> Finding:
+    loc: Path_ = tuple(item["loc"])
+    kind_of, msg, ctx = item["type"], item["msg"], item.get("ctx") or {}
+    where = _describe_loc(loc)
+    hint = ""
+    if kind_of == "missing":
+        parent = _model_at(kind.model, loc[:-1])
+        info = parent.model_fields.get(str(loc[-1])) if parent else None
+        line, column = _position(positions, loc[:-1]) if loc[:-1] else (1, 1)
+        description = f" ({info.description})" if info and info.description else ""
+        return error("missing-field", f"missing required field '{where}'", shown, line, column,
+                     hint=f"add `{loc[-1]}:`{description}")
+    line, column = _position(positions, loc)
+    if kind_of == "extra_forbidden":
+        parent = _model_at(kind.model, loc[:-1])
+        allowed = sorted(parent.model_fields) if parent else []
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint += "allowed fields here: " + ", ".join(allowed)
+        return error("unknown-field", f"unknown field '{where}' in a {kind.name}", shown, line, column, hint)
+    if kind_of == "string_too_short" or (kind_of in {"string_pattern_mismatch", "enum"} and item.get("input") == ""):
+        return error("empty-value", f"{where} must not be empty", shown, line, column,
+                     _fill_in_hint(kind.model, loc))
+    if kind_of == "enum":
+        expected = ctx.get("expected", "")
+        choices = [c.strip().strip("'") for c in expected.replace(" or ", ", ").split(",") if c.strip()]
+        close = difflib.get_close_matches(str(item.get("input")), choices, n=1, cutoff=0.5)
+        hint = (f"did you mean '{close[0]}'? " if close else "") + f"choose one of: {', '.join(choices)}"
+        return error("bad-value", f"{where}: '{item.get('input')}' is not an allowed value", shown, line, column,
+                     hint)
+    if kind_of in {"string_type", "list_type", "model_type", "dict_type", "int_type"}:
+        wanted = {"string_type": "text", "list_type": "a list", "model_type": "a mapping of fields",
+                  "dict_type": "a mapping of fields", "int_type": "a whole number"}[kind_of]
+        got = type(item.get("input")).__name__
+        hint = {
+            "string_type": "put the value in quotes, e.g. \"2014\" or \"yes\"",
+            "list_type": "write each entry on its own line starting with '- '",
+        }.get(kind_of, "")
+        if kind_of == "string_type" and item.get("input") is None:
+            hint = _fill_in_hint(kind.model, loc)
+        return error("wrong-type", f"{where} should be {wanted}, not {got}", shown, line, column, hint)
+    if kind_of == "too_short":
+        return error("empty-list", f"{where} needs at least one entry", shown, line, column)
+    if kind_of in {"string_too_long", "too_long"}:
+        return error("too-long", f"{where}: {msg.lower()}", shown, line, column,
+                     "shorten it: a statement is one sentence, a quote the few words that carry the point")
+    if kind_of == "string_pattern_mismatch":
+        parent = _model_at(kind.model, loc[:-1]) if not isinstance(loc[-1], int) else None
+        info = parent.model_fields.get(str(loc[-1])) if parent else None
+        hint = info.description if info and info.description else f"it must match {ctx.get('pattern')}"
+        if str(loc[-1]) in {"id", "themes", "claims", "source", "study"} or isinstance(loc[-1], int):
+            hint = "ids are lowercase letters, digits and single hyphens, e.g. gp-engagement"
+        return error("bad-value", f"{where}: '{item.get('input')}' is not valid", shown, line, column, hint)
+    if kind_of == "value_error":
+        return error("bad-value", f"{where}: {msg.removeprefix('Value error, ')}", shown, line, column)
+    return error("bad-value", f"{where}: {msg}", shown, line, column)

@@ -1,0 +1,288 @@
+"""What a record is: one pydantic model per kind, the single source of truth.
+
+The JSON Schemas in ``schemas/`` are generated from these models
+(``python -m build_tools schema``), and the loader types every YAML file with
+them. Field descriptions double as editor tooltips through the schemas.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+)
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _check_partial_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    match = _DATE_RE.match(value)
+    if not match:
+        raise ValueError("a date is written YYYY, YYYY-MM or YYYY-MM-DD, or null when unknown")
+    year, month, day = (int(part) if part else None for part in match.groups())
+    try:
+        _dt.date(year, month or 1, day or 1)
+    except ValueError as error:
+        raise ValueError(f"{value} is not a real date ({error})") from None
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+RecordId = Annotated[
+    str,
+    StringConstraints(pattern=ID_PATTERN, max_length=100),
+    Field(description="Id of another record: lowercase letters, digits and single hyphens."),
+]
+PartialDate = Annotated[
+    str | None,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
+    AfterValidator(_check_partial_date),
+    Field(
+        description="ISO date, partial allowed: 2014, 2014-04 or 2014-04-02; null when the text does not say.",
+        json_schema_extra={"pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+    ),
+]
+HttpUrl = Annotated[
+    str,
+    StringConstraints(pattern=r"^https?://[^\s<>\"]+$", max_length=2000),
+    Field(description="An http:// or https:// address."),
+]
+Doi = Annotated[
+    str,
+    StringConstraints(pattern=r"^10\.\d{4,9}/\S+$", max_length=300),
+    Field(description="A DOI without the https://doi.org/ prefix, e.g. 10.1136/bmj.g2306."),
+]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+ArchiveFileName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]*$", max_length=255),
+    Field(description="Plain file name inside the archive folder: no folders, no '..'."),
+]
+
+
+class SourceType(str, Enum):
+    research_report = "research-report"
+    peer_reviewed_article = "peer-reviewed-article"
+    abstract = "abstract"
+    news_report = "news-report"
+    practitioner_article = "practitioner-article"
+    opinion_piece = "opinion-piece"
+    policy_document = "policy-document"
+    other = "other"
+
+
+class Certainty(str, Enum):
+    high = "high"
+    moderate = "moderate"
+    low = "low"
+    very_low = "very low"
+
+
+class CerqualComponent(str, Enum):
+    """GRADE-CERQual components that can lower confidence in a finding."""
+
+    methodological_limitations = "methodological-limitations"
+    coherence = "coherence"
+    adequacy = "adequacy"
+    relevance = "relevance"
+
+
+class Stance(str, Enum):
+    supports = "supports"
+    contradicts = "contradicts"
+    qualifies = "qualifies"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Archive(_Strict):
+    file: ArchiveFileName
+    sha256: Sha256 = Field(description="sha256 of the archived file, lowercase hex.")
+
+
+class Citation(_Strict):
+    """A verbatim quote from a source, checked against the archived text."""
+
+    source: RecordId
+    quote: Text = Field(
+        description="Verbatim words of the source. Mark omissions with … or [...].",
+        max_length=2000,
+    )
+    locator: Text | None = Field(default=None, description="Where in the source: page, section, paragraph.")
+    note: Text | None = None
+
+
+class Evidence(Citation):
+    stance: Stance = Field(description="supports, contradicts or qualifies the claim.")
+
+
+class Record(_Strict):
+    """Fields every record has. The id must equal the file name without .yaml."""
+
+    kind: ClassVar[str] = ""
+    id: RecordId = Field(description="Equals the file name without .yaml; becomes the URL.")
+
+    _file: str = PrivateAttr(default="")
+    _line: int = PrivateAttr(default=1)
+    _column: int = PrivateAttr(default=1)
+    _positions: dict[tuple[str | int, ...], tuple[int, int]] = PrivateAttr(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        return self._file
+
+    @property
+    def line(self) -> int:
+        return self._line
+
+    @property
+    def column(self) -> int:
+        return self._column
+
+    def position(self, *path: str | int) -> tuple[int, int]:
+        """Line and column of the value at ``path`` in the YAML file (1-based).
+
+        Falls back to the nearest enclosing value that has a position.
+        """
+        while path:
+            found = self._positions.get(path)
+            if found:
+                return found
+            path = path[:-1]
+        return self._line, self._column
+
+    @property
+    def title_text(self) -> str:
+        """The short human name of the record, for links and headings."""
+        raise NotImplementedError
+
+
+class Source(Record):
+    kind: ClassVar[str] = "source"
+    title: Text
+    authors: list[Text] = Field(description="Authors as printed; empty when the text names none.")
+    outlet: Text | None = Field(default=None, description="Journal, magazine, website or series it appeared in.")
+    publisher: Text | None = None
+    date: PartialDate
+    type: SourceType = Field(description="What kind of document this is.")
+    url: HttpUrl | None = None
+    doi: Doi | None = None
+    study: RecordId | None = Field(default=None, description="Id of the study this source reports, if any.")
+    archive: Archive
+    summary: Text | None = Field(default=None, description="What the document is, in our words.")
+
+    @property
+    def title_text(self) -> str:
+        return self.title
+
+
+class Study(Record):
+    kind: ClassVar[str] = "study"
+    title: Text
+    design: Text = Field(description="e.g. mixed methods: national surveys and case studies.")
+    investigators: list[Text] = Field(default_factory=list)
+    organisations: list[Text] = Field(default_factory=list)
+    funder: Text | None = None
+    period: Text | None = Field(default=None, description="When the work was done, as the sources say.")
+    sample: Text | None = Field(default=None, description="Who or what was studied, and how many.")
+    summary: Text | None = None
+
+    @property
+    def title_text(self) -> str:
+        return self.title
+
+
+class Claim(Record):
+    kind: ClassVar[str] = "claim"
+    statement: Text = Field(description="One sentence, in our own words.", max_length=600)
+    themes: list[RecordId] = Field(min_length=1, description="Ids of the themes this claim belongs to.")
+    certainty: Certainty
+    certainty_rationale: Text = Field(description="Why this certainty: design, number of studies, report type.")
+    certainty_concerns: list[CerqualComponent] = Field(
+        default_factory=list, description="CERQual components that lowered the rating."
+    )
+    evidence: list[Evidence] = Field(min_length=1)
+
+    @property
+    def title_text(self) -> str:
+        return self.statement
+
+
+class Theme(Record):
+    kind: ClassVar[str] = "theme"
+    title: Text
+    summary: Text = Field(description="Narrative summary in our own words; blank lines separate paragraphs.")
+
+    @property
+    def title_text(self) -> str:
+        return self.title
+
+
+class Recommendation(Record):
+    kind: ClassVar[str] = "recommendation"
+    statement: Text = Field(description="What is recommended, in our words.", max_length=600)
+    made_by: list[Citation] = Field(
+        min_length=1, description="Who makes it: the sources, each with the words that make it."
+    )
+    rationale: Text
+    claims: list[RecordId] = Field(min_length=1, description="Ids of the claims it rests on.")
+    audience: list[Text] = Field(min_length=1, description="Who should act on it.")
+
+    @property
+    def title_text(self) -> str:
+        return self.statement
+
+
+class Question(Record):
+    kind: ClassVar[str] = "question"
+    question: Text = Field(max_length=600)
+    why_open: Text
+    claims: list[RecordId] = Field(min_length=1, description="Ids of the claims it bears on.")
+    would_settle: Text = Field(description="What evidence would settle it.")
+    raised_by: list[Citation] = Field(default_factory=list, description="Sources that raise it, with their words.")
+
+    @property
+    def title_text(self) -> str:
+        return self.question
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of record: its model and the folder under evidence/ it lives in."""
+
+    name: str
+    folder: str
+    model: type[Record]
+    plural: str
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("source", "sources", Source, "sources"),
+        Kind("study", "studies", Study, "studies"),
+        Kind("claim", "claims", Claim, "claims"),
+        Kind("theme", "themes", Theme, "themes"),
+        Kind("recommendation", "recommendations", Recommendation, "recommendations"),
+        Kind("question", "questions", Question, "open questions"),
+    )
+}
+KIND_BY_FOLDER: dict[str, Kind] = {k.folder: k for k in KINDS.values()}
+
+AnyRecord = Source | Study | Claim | Theme | Recommendation | Question

@@ -1,0 +1,148 @@
+"""Verbatim quotes: normalising text and finding a quote in an archived source.
+
+Matching forgives what typography changes and nothing else: curly versus
+straight quotes, dash variants, white space and line breaks, Unicode normal
+form. It stays case-sensitive. A quote with elisions (``…``, ``...``,
+``[...]``, ``[…]``) matches when its parts occur in order within one passage
+(:data:`MAX_GAP` characters between consecutive parts). Square brackets that
+are not elisions are taken literally: they must be in the source.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_GAP = 600
+"""Most characters an elision may skip between two parts of one quote."""
+
+_QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u02bc\uff07`"), "'")
+_QUOTES.update(dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\uff02"), '"'))
+_QUOTES.update(dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-"))
+_QUOTES.update(dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), ""))
+_SPACE = re.compile(r"\s+")
+_ELISION = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\[\s*\u2026\s*\]|\u2026|\.\.\.)\s*")
+
+
+def normalise(text: str) -> str:
+    """The comparable form of a text: NFKC, straight quotes, hyphens, single spaces.
+
+    NFKC also turns the ellipsis character into three dots, so ``…`` and
+    ``...`` compare equal.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return _SPACE.sub(" ", text).strip()
+
+
+def split_elisions(quote: str) -> list[str]:
+    """The parts of a quote between its elision marks, normalised, empties dropped."""
+    return [part for part in (normalise(p) for p in _ELISION.split(quote)) if part]
+
+
+@dataclass(frozen=True)
+class Match:
+    found: bool
+    start: int = -1
+    end: int = -1
+
+
+def find_quote(quote: str, normalised_source: str) -> Match:
+    """Where ``quote`` occurs in an already normalised source text.
+
+    The whole quote is tried literally first, because sources contain
+    ellipses of their own; then its parts, in order, within one passage.
+    """
+    whole = normalise(quote)
+    start = normalised_source.find(whole) if whole else -1
+    if start >= 0:
+        return Match(True, start, start + len(whole))
+    parts = split_elisions(quote)
+    if len(parts) < 2:
+        return Match(False)
+    first = parts[0]
+    start = normalised_source.find(first)
+    while start >= 0:
+        end = _match_rest(parts[1:], normalised_source, start + len(first))
+        if end >= 0:
+            return Match(True, start, end)
+        start = normalised_source.find(first, start + 1)
+    return Match(False)
+
+
+def _match_rest(parts: list[str], text: str, position: int) -> int:
+    for part in parts:
+        found = text.find(part, position, position + MAX_GAP + len(part) + 2)
+        if found < 0:
+            return -1
+        position = found + len(part)
+    return position
+
+
+def nearest_passage(quote: str, normalised_source: str, width: int = 0) -> str:
+    """The passage of the source that looks most like the quote, for a hint."""
+    parts = split_elisions(quote) or [normalise(quote)]
+    target = max(parts, key=len)
+    if not target or not normalised_source:
+        return ""
+    matcher = difflib.SequenceMatcher(None, normalised_source, target, autojunk=False)
+    block = matcher.find_longest_match(0, len(normalised_source), 0, len(target))
+    if block.size == 0:
+        return ""
+    width = width or len(target)
+    start = max(0, block.a - block.b)
+    end = min(len(normalised_source), start + width)
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(normalised_source) else ""
+    return f"{prefix}{normalised_source[start:end]}{suffix}"
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class ArchivedText:
+    """One archived source text, read once: its hash and normalised form."""
+
+    path: Path
+    sha256: str
+    normalised: str
+
+
+class ArchiveError(Exception):
+    """Raised by :meth:`Archive.read`; the validator turns it into a finding."""
+
+
+class Archive:
+    """A folder of archived source texts, each read and normalised at most once."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._root = folder.resolve()
+        self._cache: dict[str, ArchivedText] = {}
+
+    def read(self, file_name: str) -> ArchivedText:
+        cached = self._cache.get(file_name)
+        if cached is not None:
+            return cached
+        path = self.folder / file_name
+        resolved = path.resolve()
+        if Path(file_name).is_absolute() or resolved.parent != self._root:
+            raise ArchiveError(f"archive file '{file_name}' is outside the archive folder")
+        try:
+            data = resolved.read_bytes()
+        except FileNotFoundError:
+            raise ArchiveError(f"archive file '{file_name}' is not in {self.folder}") from None
+        except OSError as exc:
+            raise ArchiveError(f"cannot read archive file '{file_name}': {exc.strerror}") from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ArchiveError(f"archive file '{file_name}' is not UTF-8 text") from None
+        archived = ArchivedText(path, sha256_of(data), normalise(text))
+        self._cache[file_name] = archived
+        return archived
