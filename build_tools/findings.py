@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     error = "error"
     warning = "warning"
 
@@ -57,7 +57,9 @@ def format_text(findings: list[Finding]) -> str:
         where = f"{f.location}: " if f.location else ""
         lines.append(f"{where}{f.severity.value}: {f.message} [{f.code}]")
         if f.hint:
-            lines.extend(f"  hint: {part}" if i == 0 else f"        {part}" for i, part in enumerate(f.hint.splitlines()))
+            hint_lines = f.hint.splitlines()
+            lines.append(f"  hint: {hint_lines[0]}")
+            lines.extend(f"        {part}" for part in hint_lines[1:])
     errors = sum(f.severity is Severity.error for f in findings)
     warnings = len(findings) - errors
     lines.append(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")

@@ -133,8 +133,9 @@ def parse_yaml(text: str, shown: str) -> tuple[Any, dict[Path_, tuple[int, int]]
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
+        offending = text[mark.index] if mark and mark.index < len(text) else ""
         return None, positions, [error("yaml-syntax", f"YAML syntax: {problem}", shown, line, column,
-                                       hint=_yaml_hint(problem))]
+                                       hint=_yaml_hint(problem, offending))]
     except yaml.YAMLError as exc:
         return None, positions, [error("yaml-syntax", f"YAML syntax: {exc}", shown, 1, 1,
                                        hint="check that this is a single YAML document")]
@@ -149,8 +150,8 @@ def parse_yaml(text: str, shown: str) -> tuple[Any, dict[Path_, tuple[int, int]]
     return data, positions, walker.findings
 
 
-def _yaml_hint(problem: str) -> str:
-    if "\\t" in problem or "tab" in problem:
+def _yaml_hint(problem: str, offending: str) -> str:
+    if offending == "\t" or "\\t" in problem:
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in problem:
         return "a value that contains ': ' must be quoted, or written as a block: `quote: >-` then the text indented"
@@ -174,7 +175,7 @@ class _Walker:
 
     def value(self, node: yaml.Node, path: Path_) -> Any:
         if id(node) in self._seen:
-            self._fail("yaml-alias", "YAML aliases (*name) are not allowed in records", node,
+            self._fail("yaml-alias", "YAML anchors and aliases (&name, *name) are not allowed in records", node,
                        "write the value out in full")
             return None
         self._seen.add(id(node))

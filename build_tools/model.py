@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, ClassVar
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -74,7 +74,7 @@ ArchiveFileName = Annotated[
 ]
 
 
-class SourceType(str, Enum):
+class SourceType(StrEnum):
     research_report = "research-report"
     peer_reviewed_article = "peer-reviewed-article"
     abstract = "abstract"
@@ -85,14 +85,14 @@ class SourceType(str, Enum):
     other = "other"
 
 
-class Certainty(str, Enum):
+class Certainty(StrEnum):
     high = "high"
     moderate = "moderate"
     low = "low"
     very_low = "very low"
 
 
-class CerqualComponent(str, Enum):
+class CerqualComponent(StrEnum):
     """GRADE-CERQual components that can lower confidence in a finding."""
 
     methodological_limitations = "methodological-limitations"
@@ -101,7 +101,7 @@ class CerqualComponent(str, Enum):
     relevance = "relevance"
 
 
-class Stance(str, Enum):
+class Stance(StrEnum):
     supports = "supports"
     contradicts = "contradicts"
     qualifies = "qualifies"

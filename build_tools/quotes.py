@@ -82,22 +82,30 @@ def _match_rest(parts: list[str], text: str, position: int) -> int:
     return position
 
 
-def nearest_passage(quote: str, normalised_source: str, width: int = 0) -> str:
-    """The passage of the source that looks most like the quote, for a hint."""
+def nearest_passage(quote: str, normalised_source: str, margin: int = 24) -> str:
+    """The passage of the source that looks most like the quote, for a hint.
+
+    Anchored on the longest run the quote shares with the source, widened by
+    ``margin`` characters and cut at word boundaries.
+    """
     parts = split_elisions(quote) or [normalise(quote)]
     target = max(parts, key=len)
     if not target or not normalised_source:
         return ""
     matcher = difflib.SequenceMatcher(None, normalised_source, target, autojunk=False)
     block = matcher.find_longest_match(0, len(normalised_source), 0, len(target))
-    if block.size == 0:
+    if block.size < min(4, len(target)):
         return ""
-    width = width or len(target)
-    start = max(0, block.a - block.b)
-    end = min(len(normalised_source), start + width)
+    start = max(0, block.a - block.b - margin)
+    end = min(len(normalised_source), block.a + len(target) - block.b + margin)
+    if start > 0:
+        start = normalised_source.find(" ", start, block.a) + 1 or start
+    if end < len(normalised_source):
+        end = normalised_source.rfind(" ", block.a + block.size, end) if " " in normalised_source[
+            block.a + block.size:end] else end
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(normalised_source) else ""
-    return f"{prefix}{normalised_source[start:end]}{suffix}"
+    return f"{prefix}{normalised_source[start:end].strip()}{suffix}"
 
 
 def sha256_of(data: bytes) -> str:

@@ -1,0 +1,161 @@
+"""Fixtures that write small evidence bases and archives of their own (never the real sources)."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from build_tools.model import KINDS
+
+ARCHIVE_TEXT = """\
+Fictional Health Journal
+Menu | Subscribe | Sign in
+
+Local boards were “less constrained by the centre” than their predecessors, a survey of 400 board members found.
+Doctors on the boards said they “could change services quickly” – often within months – when managers
+had tried for years.
+One chair said: “We opened a walk-in centre in [the town] in six weeks.”
+Researchers cautioned that the findings were early… and that the picture varied widely between areas.
+“It’s too soon to say what the effect on patients will be,” said the lead author.
+"""
+
+
+@dataclass
+class Project:
+    """A project folder with evidence/ and archive/ that tests fill in."""
+
+    root: Path
+
+    @property
+    def evidence(self) -> Path:
+        return self.root / "evidence"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    def write(self, kind: str, record_id: str, body: str, *, suffix: str = ".yaml") -> Path:
+        path = self.evidence / KINDS[kind].folder / f"{record_id}{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def archive_file(self, name: str, text: str) -> str:
+        self.archive.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
+        (self.archive / name).write_bytes(data)
+        return hashlib.sha256(data).hexdigest()
+
+
+def write_valid_base(project: Project) -> None:
+    """A small evidence base that validates strict: two studies, three sources, claims, and the rest."""
+    sha = project.archive_file("journal.txt", ARCHIVE_TEXT)
+    sha2 = project.archive_file(
+        "other.txt", "A second study of 12 areas found boards “less constrained by the centre”.\n")
+    project.write("study", "board-study", """
+        id: board-study
+        title: A survey of local boards
+        design: national survey
+        investigators: [A. Researcher]
+        organisations: [Fictional University]
+        funder: null
+        period: "2013"
+        sample: 400 board members
+    """)
+    project.write("study", "second-study", """
+        id: second-study
+        title: A second study
+        design: case studies
+        sample: 12 areas
+    """)
+    project.write("source", "journal-report", f"""
+        id: journal-report
+        title: Boards less constrained by the centre
+        authors: []
+        outlet: Fictional Health Journal
+        date: 2014-04
+        type: news-report
+        study: board-study
+        archive:
+          file: journal.txt
+          sha256: {sha}
+    """)
+    project.write("source", "second-report", f"""
+        id: second-report
+        title: Second report
+        authors: ["Writer, B."]
+        date: 2015
+        type: research-report
+        study: second-study
+        archive:
+          file: other.txt
+          sha256: {sha2}
+    """)
+    project.write("theme", "autonomy", """
+        id: autonomy
+        title: Autonomy
+        summary: |
+          Boards feel freer.
+
+          But it varies.
+    """)
+    project.write("claim", "boards-feel-freer", """
+        id: boards-feel-freer
+        statement: Board members see their boards as freer from central control than earlier bodies.
+        themes: [autonomy]
+        certainty: moderate
+        certainty_rationale: Two independent studies agree.
+        evidence:
+          - source: journal-report
+            quote: "less constrained by the centre"
+            stance: supports
+          - source: second-report
+            quote: boards “less constrained by the centre”
+            stance: supports
+    """)
+    project.write("claim", "effect-unknown", """
+        id: effect-unknown
+        statement: The effect on patients is not yet known.
+        themes: [autonomy]
+        certainty: low
+        certainty_rationale: One author's remark in a news report.
+        evidence:
+          - source: journal-report
+            quote: "It's too soon to say what the effect on patients will be"
+            stance: supports
+    """)
+    project.write("recommendation", "wait-and-see", """
+        id: wait-and-see
+        statement: Judge the reforms only once patient effects are measured.
+        made_by:
+          - source: journal-report
+            quote: too soon to say
+        rationale: The effect is unknown.
+        claims: [effect-unknown]
+        audience: [policy makers]
+    """)
+    project.write("question", "patient-effects", """
+        id: patient-effects
+        question: What is the effect on patients?
+        why_open: Too early.
+        claims: [effect-unknown, boards-feel-freer]
+        would_settle: Outcome data over several years.
+        raised_by:
+          - source: journal-report
+            quote: the findings were early
+    """)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path)
+
+
+@pytest.fixture
+def valid_project(project: Project) -> Project:
+    write_valid_base(project)
+    return project

@@ -1,0 +1,135 @@
+"""The command line as contributors and CI use it: exit codes, formats, `new`, `schema`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from build_tools.cli import main
+from build_tools.scaffold import json_schemas
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_SOURCES = ROOT.parent / "shared" / "sources"
+
+
+def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "EVIDENCE_ARCHIVE"} | (env or {})
+    return subprocess.run([sys.executable, "-m", "build_tools", *args], cwd=cwd, capture_output=True,
+                          text=True, env=environment, check=False)
+
+
+def test_clean_base_exits_zero(valid_project):
+    result = cli("validate", "--strict", "--archive", "archive", cwd=valid_project.root)
+    assert result.returncode == 0, result.stderr
+    assert "0 errors, 0 warnings" in result.stdout
+
+
+def test_archive_from_environment(valid_project):
+    result = cli("validate", "--strict", cwd=valid_project.root, env={"EVIDENCE_ARCHIVE": "archive"})
+    assert result.returncode == 0, result.stderr
+    without = cli("validate", "--strict", cwd=valid_project.root)
+    assert without.returncode == 1
+    assert "quotes-unverified" in without.stderr
+
+
+def test_findings_exit_one_with_path_line_column_and_no_traceback(valid_project):
+    path = valid_project.evidence / "themes" / "autonomy.yaml"
+    path.write_text(path.read_text().replace("title: Autonomy", "title: [Autonomy"))
+    result = cli("validate", "--archive", "archive", cwd=valid_project.root)
+    assert result.returncode == 1
+    assert re.search(r"^evidence/themes/autonomy\.yaml:\d+:\d+: error: YAML syntax", result.stderr, re.M)
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_error_exits_two(valid_project):
+    assert cli("validate", "--format", "xml", cwd=valid_project.root).returncode == 2
+    assert cli("frobnicate", cwd=valid_project.root).returncode == 2
+
+
+def test_github_format_annotates_lines(valid_project):
+    path = valid_project.evidence / "claims" / "boards-feel-freer.yaml"
+    path.write_text(path.read_text().replace("certainty: moderate", "certainty: sure"))
+    result = cli("validate", "--archive", "archive", "--format", "github", cwd=valid_project.root)
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        "::error file=evidence/claims/boards-feel-freer.yaml,line=4,col=1,title=bad-value::")
+    assert "%0Ahint: " in result.stdout
+
+
+def test_json_format_is_machine_readable(valid_project):
+    result = cli("validate", "--format", "json", cwd=valid_project.root)
+    data = json.loads(result.stdout)
+    assert data == [{"severity": "warning", "code": "quotes-unverified", "file": "", "line": 0, "column": 0,
+                     "message": "no source archive given: 5 quotes were not checked",
+                     "hint": "pass --archive DIR or set EVIDENCE_ARCHIVE to the folder of archived source texts"}]
+    assert result.returncode == 0
+
+
+def test_new_writes_a_template_that_validates_once_filled_in(valid_project):
+    result = cli("new", "claim", "boards-vary", cwd=valid_project.root)
+    assert result.returncode == 0, result.stderr
+    path = valid_project.evidence / "claims" / "boards-vary.yaml"
+    text = path.read_text()
+    assert text.startswith("# yaml-language-server: $schema=../../schemas/claim.schema.json\n")
+    unfilled = cli("validate", "--archive", "archive", cwd=valid_project.root)
+    assert unfilled.returncode == 1 and "boards-vary.yaml" in unfilled.stderr
+    filled = (text.replace('statement: ""', "statement: Boards vary widely.")
+              .replace('  - ""                   # id of a theme', "  - autonomy  #")
+              .replace('certainty: ""', "certainty: low")
+              .replace('certainty_rationale: ""', "certainty_rationale: One news report.")
+              .replace('source: ""', "source: journal-report")
+              .replace('quote: ""', "quote: the picture varied widely between areas"))
+    path.write_text(filled)
+    result = cli("validate", "--strict", "--archive", "archive", cwd=valid_project.root)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("kind", ["source", "study", "claim", "theme", "recommendation", "question"])
+def test_new_for_every_kind_is_caught_until_filled_in(project, kind):
+    assert main(["new", kind, "x-1", "--evidence", str(project.evidence)]) == 0
+    result = cli("validate", "--evidence", str(project.evidence), cwd=project.root)
+    assert result.returncode == 1
+    assert "x-1.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_new_refuses_to_overwrite(valid_project):
+    path = valid_project.evidence / "themes" / "autonomy.yaml"
+    before = path.read_bytes()
+    result = cli("new", "theme", "autonomy", cwd=valid_project.root)
+    assert result.returncode == 2
+    assert "already exists; nothing was written" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_new_rejects_bad_kind_and_bad_id(project):
+    assert main(["new", "claimz", "x", "--evidence", str(project.evidence)]) == 2
+    assert main(["new", "claim", "Not An Id", "--evidence", str(project.evidence)]) == 2
+    assert not project.evidence.exists()
+
+
+def test_committed_schemas_are_generated_from_the_model():
+    """Editing the model without running `python -m build_tools schema` fails here."""
+    for name, text in json_schemas().items():
+        assert (ROOT / "schemas" / name).read_text(encoding="utf-8") == text, f"schemas/{name} is stale"
+
+
+def test_schema_check_command(tmp_path):
+    assert main(["schema", "--check", "--out", str(tmp_path)]) == 1
+    assert main(["schema", "--out", str(tmp_path)]) == 0
+    assert main(["schema", "--check", "--out", str(tmp_path)]) == 0
+    claim = json.loads((tmp_path / "claim.schema.json").read_text())
+    assert claim["additionalProperties"] is False
+    assert set(claim["required"]) >= {"id", "statement", "themes", "certainty", "evidence"}
+
+
+@pytest.mark.skipif(not SHARED_SOURCES.is_dir(), reason="the shared source archive is not beside the project")
+def test_real_evidence_base_validates_strict():
+    """The project's own evidence base, every quote verified against ../shared/sources."""
+    result = cli("validate", "--strict", "--archive", str(SHARED_SOURCES), cwd=ROOT)
+    assert result.returncode == 0, result.stderr

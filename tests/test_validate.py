@@ -1,0 +1,203 @@
+"""Cross-record checks: references, quotes against the archive, coverage and certainty warnings."""
+
+from __future__ import annotations
+
+import re
+
+from build_tools.findings import Severity
+from build_tools.graph import build_graph
+from build_tools.load import load_evidence
+from build_tools.validate import run
+
+
+def findings_of(project, *, archive=True, strict=False):
+    return run(project.evidence, project.archive if archive else None, strict_mode=strict).findings
+
+
+def only(findings, code):
+    matching = [f for f in findings if f.code == code]
+    assert len(matching) == 1, [(f.code, f.message) for f in findings]
+    return matching[0]
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def claim_path(project, name="boards-feel-freer"):
+    return project.evidence / "claims" / f"{name}.yaml"
+
+
+def test_unresolved_reference_suggests_a_near_miss(valid_project):
+    edit(claim_path(valid_project), "themes: [autonomy]", "themes: [autonomi]")
+    finding = only(findings_of(valid_project), "unresolved-reference")
+    assert finding.line == 3
+    assert "theme 'autonomi' does not exist" in finding.message
+    assert finding.hint == "did you mean 'autonomy'?"
+
+
+def test_unresolved_reference_without_near_miss_says_how_to_create_it(valid_project):
+    edit(claim_path(valid_project), "- source: journal-report", "- source: zzz")
+    finding = only(findings_of(valid_project), "unresolved-reference")
+    assert finding.line == 7
+    assert "new source zzz" in finding.hint
+
+
+def test_reference_to_a_broken_record_is_not_reported_twice(valid_project):
+    """A typo in a theme file must not also flood every claim with unresolved references."""
+    edit(valid_project.evidence / "themes" / "autonomy.yaml", "title: Autonomy", "titel: Autonomy")
+    codes = sorted(f.code for f in findings_of(valid_project))
+    assert codes == ["missing-field", "unknown-field"]
+
+
+def test_quote_not_found_names_the_line_and_the_nearest_passage(valid_project):
+    edit(valid_project.evidence / "claims" / "effect-unknown.yaml",
+         "It's too soon to say what the effect on patients will be",
+         "It's too early to say what the effect on patients will be")
+    finding = only(findings_of(valid_project), "quote-not-found")
+    assert finding.file.endswith("claims/effect-unknown.yaml")
+    assert finding.line == 8
+    assert "to say what the effect on patients will be" in finding.hint
+    assert "nearest passage" in finding.hint
+
+
+def test_quotes_in_recommendations_and_questions_are_verified(valid_project):
+    edit(valid_project.evidence / "recommendations" / "wait-and-see.yaml", "too soon to say", "too soon to tell")
+    edit(valid_project.evidence / "questions" / "patient-effects.yaml", "the findings were early",
+         "the findings were late")
+    lines = sorted((f.file.rsplit("/", 1)[1], f.line) for f in findings_of(valid_project)
+                   if f.code == "quote-not-found")
+    assert lines == [("patient-effects.yaml", 8), ("wait-and-see.yaml", 5)]
+
+
+def test_archive_hash_mismatch(valid_project):
+    (valid_project.archive / "journal.txt").write_text("changed", encoding="utf-8")
+    findings = findings_of(valid_project)
+    finding = only(findings, "archive-hash")
+    assert finding.line == 10
+    assert re.search(r"sha256 of journal.txt is [0-9a-f]{64}", finding.message)
+
+
+def test_missing_archive_file(valid_project):
+    (valid_project.archive / "other.txt").unlink()
+    finding = only(findings_of(valid_project), "archive-file")
+    assert "'other.txt' is not in" in finding.message
+    assert finding.line == 8
+
+
+def test_archive_file_names_cannot_leave_the_archive(valid_project):
+    edit(valid_project.evidence / "sources" / "second-report.yaml", "file: other.txt", "file: ../secret.txt")
+    finding = only(findings_of(valid_project), "bad-value")
+    assert "no folders" in finding.hint
+
+
+def test_archive_symlink_out_of_the_folder_is_rejected(valid_project, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret")
+    (valid_project.archive / "other.txt").unlink()
+    (valid_project.archive / "other.txt").symlink_to(outside)
+    finding = only(findings_of(valid_project), "archive-file")
+    assert "outside the archive folder" in finding.message
+
+
+def test_without_archive_quotes_are_reported_unverified(valid_project):
+    finding = only(findings_of(valid_project, archive=False), "quotes-unverified")
+    assert finding.severity is Severity.warning
+    assert "5 quotes were not checked" in finding.message
+
+
+def test_strict_turns_warnings_into_errors(valid_project):
+    finding = only(findings_of(valid_project, archive=False, strict=True), "quotes-unverified")
+    assert finding.severity is Severity.error
+
+
+def test_theme_without_claims_and_uncited_source_are_warnings(valid_project):
+    valid_project.write("theme", "lonely", "id: lonely\ntitle: Lonely\nsummary: s\n")
+    valid_project.archive_file("unused.txt", "text")
+    valid_project.write("source", "unused", f"""
+        id: unused
+        title: U
+        authors: []
+        date: null
+        type: other
+        archive: {{file: unused.txt, sha256: {"a" * 64}}}
+    """)
+    findings = findings_of(valid_project)
+    assert only(findings, "theme-without-claims").severity is Severity.warning
+    assert "no claim cites source 'unused'" in only(findings, "source-not-cited").message
+
+
+def test_high_certainty_from_one_study_counts_reports_not_twice(valid_project):
+    """Two reports of the same study are one study: high certainty gets a warning."""
+    sha = valid_project.archive_file("third.txt", "Boards were “less constrained by the centre” says author.\n")
+    valid_project.write("source", "author-account", f"""
+        id: author-account
+        title: An author's account of the board study
+        authors: [A. Researcher]
+        date: 2015
+        type: practitioner-article
+        study: board-study
+        archive: {{file: third.txt, sha256: {sha}}}
+    """)
+    valid_project.write("claim", "freer-high", """
+        id: freer-high
+        statement: Boards are freer.
+        themes: [autonomy]
+        certainty: high
+        certainty_rationale: Reported twice.
+        evidence:
+          - {source: journal-report, quote: less constrained by the centre, stance: supports}
+          - {source: author-account, quote: less constrained by the centre, stance: supports}
+    """)
+    finding = only(findings_of(valid_project), "high-certainty-one-study")
+    assert finding.line == 4
+
+
+def test_high_certainty_from_two_studies_is_accepted(valid_project):
+    edit(claim_path(valid_project), "certainty: moderate", "certainty: high")
+    assert findings_of(valid_project, strict=True) == []
+
+
+def test_high_certainty_from_opinion_only(valid_project):
+    sha = valid_project.archive_file("view.txt", "I believe boards are freer.\n")
+    for name in ("view-a", "view-b"):
+        valid_project.write("source", name, f"""
+            id: {name}
+            title: A view
+            authors: [Someone]
+            date: 2014
+            type: opinion-piece
+            archive: {{file: view.txt, sha256: {sha}}}
+        """)
+    valid_project.write("claim", "opinion-high", """
+        id: opinion-high
+        statement: Boards are freer.
+        themes: [autonomy]
+        certainty: high
+        certainty_rationale: Two people think so.
+        evidence:
+          - {source: view-a, quote: boards are freer, stance: supports}
+          - {source: view-b, quote: boards are freer, stance: supports}
+    """)
+    assert "only from opinion pieces" in only(findings_of(valid_project), "high-certainty-opinion").message
+
+
+def test_claim_with_no_supporting_evidence_is_flagged(valid_project):
+    edit(valid_project.evidence / "claims" / "effect-unknown.yaml", "stance: supports", "stance: contradicts")
+    assert only(findings_of(valid_project), "claim-without-support").severity is Severity.warning
+
+
+def test_graph_indexes(valid_project):
+    graph = build_graph(load_evidence(valid_project.evidence))
+    assert [c.id for c in graph.claims_by_theme["autonomy"]] == ["boards-feel-freer", "effect-unknown"]
+    uses = graph.quotes_by_source["journal-report"]
+    assert sorted(u.record.id for u in uses) == ["boards-feel-freer", "effect-unknown", "patient-effects",
+                                                 "wait-and-see"]
+    assert [s.id for s in graph.reports_by_study["board-study"]] == ["journal-report"]
+    assert [r.id for r in graph.recommendations_by_claim["effect-unknown"]] == ["wait-and-see"]
+    assert [q.id for q in graph.questions_by_claim["boards-feel-freer"]] == ["patient-effects"]
+    claim = graph.claims["boards-feel-freer"]
+    assert graph.independent_studies(claim) == ["study:board-study", "study:second-study"]
+    assert not graph.is_contested(claim)
