@@ -218,6 +218,7 @@ class Claim(Record):
         default_factory=list, description="CERQual components that lowered the rating."
     )
     evidence: list[Evidence] = Field(min_length=1)
+    headline: bool = Field(default=False, description="Show it among the headline findings on the home page.")
 
     @property
     def title_text(self) -> str:

@@ -1,0 +1,138 @@
+"""MkDocs adapter: validate the records, add the rendered pages, resolve cross-references.
+
+A thin layer: the engine does the work; this module only speaks MkDocs.
+Generated pages exist only in memory (``File.generated``); nothing is ever
+written into ``docs_dir``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from .findings import Severity, format_text
+from .graph import Graph
+from .model import KINDS
+from .render import TEMPLATES, SiteInfo, escape_inline, page_uri, relative, render_pages
+from .validate import run
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+
+XREF = re.compile(r"(?P<code>`+[^`]*`+)|\[(?P<text>[^\]]*)\]\((?P<kind>" + "|".join(KINDS) + r"):(?P<id>[^)\s]*)\)")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_IN_NAV = {"index.md", "evidence-map.md"} | {f"{k.folder}/index.md" for k in KINDS.values()}
+
+
+class EvidenceConfig(base.Config):
+    evidence = c.Type(str, default="evidence")
+    """Folder of YAML records, relative to mkdocs.yml."""
+    archive = c.Optional(c.Type(str))
+    """Folder of archived source texts for quote verification, relative to mkdocs.yml."""
+
+
+class EvidencePlugin(BasePlugin[EvidenceConfig]):
+    def __init__(self) -> None:
+        self.graph: Graph | None = None
+        self.xref_errors: list[str] = []
+
+    def _root(self, config: MkDocsConfig) -> Path:
+        return Path(config.config_file_path or ".").resolve().parent
+
+    def on_config(self, config: MkDocsConfig, /) -> MkDocsConfig:
+        if not config.repo_url:
+            # "Edit this page" needs the repository's address; without it MkDocs would warn on every page.
+            config.edit_uri = None
+            config.edit_uri_template = None
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        root = self._root(config)
+        evidence = root / self.config.evidence
+        archive = root / self.config.archive if self.config.archive else None
+        report = run(evidence, archive)
+        errors = report.errors
+        if errors:
+            raise PluginError(f"the evidence records have {len(errors)} errors:\n" + format_text(report.findings))
+        for finding in report.findings:
+            if finding.severity is Severity.warning:
+                where = f"{finding.location}: " if finding.location else ""
+                log.warning(f"{where}{finding.message} [{finding.code}] ({finding.hint})")
+        self.graph = report.graph
+        docs_dir = Path(config.docs_dir).resolve()
+        pages = render_pages(report.graph, SiteInfo(config.site_name, config.site_description or ""))
+        for uri, markdown in pages.items():
+            if files.get_file_from_path(uri) is not None:
+                raise PluginError(f"{config.docs_dir}/{uri} is generated from the records: remove or rename "
+                                  "the hand-written file")
+            inclusion = InclusionLevel.UNDEFINED if uri in _IN_NAV else InclusionLevel.NOT_IN_NAV
+            file = File.generated(config, uri, content=markdown, inclusion=inclusion)
+            file.edit_uri = self._edit_uri(uri, report.base.files, docs_dir)
+            files.append(file)
+        return files
+
+    @staticmethod
+    def _edit_uri(uri: str, record_files: dict[str, Path], docs_dir: Path) -> str | None:
+        """The record's YAML file, relative to docs_dir, for "Edit this page"."""
+        folder, _, name = uri.partition("/")
+        kind = next((k for k in KINDS.values() if k.folder == folder), None)
+        if kind is None or name == "index.md":
+            return None
+        path = record_files.get(f"{kind.name}:{name.removesuffix('.md')}")
+        return Path(os.path.relpath(path.resolve(), docs_dir)).as_posix() if path else None
+
+    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if page.file.generated_by is not None or self.graph is None:
+            return markdown
+        return self._resolve_xrefs(markdown, page.file.src_uri, f"{config.docs_dir}/{page.file.src_uri}")
+
+    def _resolve_xrefs(self, markdown: str, src_uri: str, shown: str) -> str:
+        graph = self.graph
+        assert graph is not None
+        out, in_fence = [], False
+        for number, line in enumerate(markdown.split("\n"), start=1):
+            if _FENCE.match(line):
+                in_fence = not in_fence
+            if in_fence or "](" not in line:
+                out.append(line)
+                continue
+
+            def replace(match: re.Match[str], number: int = number) -> str:
+                if match.group("code"):
+                    return match.group(0)
+                kind, record_id, text = match.group("kind"), match.group("id"), match.group("text")
+                record = graph.get(kind, record_id)
+                if record is None:
+                    close = difflib.get_close_matches(record_id, graph.by_kind(kind), n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    self.xref_errors.append(f"{shown}:{number}: unknown {kind} '{record_id}'{hint}")
+                    return match.group(0)
+                label = text or escape_inline(record.title_text)
+                return f"[{label}]({relative(src_uri, page_uri(kind, record_id))})"
+
+            out.append(XREF.sub(replace, line))
+        return "\n".join(out)
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        if self.xref_errors:
+            errors, self.xref_errors = self.xref_errors, []
+            raise PluginError("unknown cross-references:\n" + "\n".join(errors)
+                              + "\nuse [](kind:id) with the id of an existing record")
+        return env
+
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        root = self._root(config)
+        server.watch(str(root / self.config.evidence))
+        server.watch(str(TEMPLATES))
+        return server

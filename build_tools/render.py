@@ -1,0 +1,339 @@
+"""Render: the graph into Markdown pages, through Jinja templates. Pure functions of the graph.
+
+Record text is data. Every ``{{ expression }}`` in a template is escaped for
+Markdown and HTML unless it is :class:`markupsafe.Markup` (what the link and
+badge helpers return), so a field can never inject markup, and record text is
+only ever a value passed to a template, never template source.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from markupsafe import Markup
+
+from .graph import Graph, QuoteUse
+from .model import KINDS, Certainty, Claim, Record, Source, SourceType, Stance
+
+TEMPLATES = Path(__file__).parent / "templates"
+CERTAINTY_ORDER = [Certainty.high, Certainty.moderate, Certainty.low, Certainty.very_low]
+STANCE_ORDER = [Stance.supports, Stance.contradicts, Stance.qualifies]
+SECTION_TITLES = {
+    "source": "Sources", "study": "Studies", "claim": "Claims", "theme": "Themes",
+    "recommendation": "Recommendations", "question": "Open questions",
+}
+
+# --- escaping ---------------------------------------------------------------
+
+_INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]|])")
+_LINE_START = re.compile(r"^(\s*)([#+\->=]|\d+[.)])")
+
+
+def escape_inline(text: str) -> Markup:
+    """One line of record text, safe in Markdown, HTML and table cells."""
+    text = " ".join(str(text).split())
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = html.escape(text, quote=False)
+    text = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2) if m.group(2)[0] in "#+->=" else
+                           m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
+    return Markup(text)
+
+
+def escape_paragraphs(text: str) -> Markup:
+    """Record text with blank-line paragraphs, each escaped like :func:`escape_inline`."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", str(text).strip()) if p.strip()]
+    return Markup("\n\n".join(escape_inline(p) for p in paragraphs))
+
+
+def escape_attribute(text: str) -> str:
+    """Text for a Markdown link title: one line, no double quotes or markup."""
+    return html.escape(" ".join(str(text).split()), quote=True)
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Markup) or value is None:
+        return value if value is not None else ""
+    if isinstance(value, (int, float)):
+        return value
+    return escape_inline(str(value))
+
+
+# --- URLs and links ---------------------------------------------------------
+
+def page_uri(kind: str, record_id: str) -> str:
+    return f"{KINDS[kind].folder}/{record_id}.md"
+
+
+def section_uri(kind: str) -> str:
+    return f"{KINDS[kind].folder}/index.md"
+
+
+def relative(from_uri: str, to_uri: str) -> str:
+    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What the pages need beyond the graph: names and words from the site's configuration."""
+
+    name: str = "Evidence synthesis"
+    description: str = ""
+
+
+class Renderer:
+    def __init__(self, graph: Graph, info: SiteInfo | None = None) -> None:
+        self.graph = graph
+        self.info = info or SiteInfo()
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=False,  # Markdown, not HTML: escaping is done by _finalize instead
+            finalize=_finalize,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(
+            paragraphs=escape_paragraphs, attr=escape_attribute, quoted=quoted, certainty_badge=certainty_badge,
+            stance_label=stance_label,
+        )
+        self.env.globals.update(
+            link=_link, url=_url, graph=graph, info=self.info, SECTION_TITLES=SECTION_TITLES,
+            CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance, source_type_label=source_type_label,
+            weakest_certainty=self.weakest_certainty, citation=self.citation, contested_marker=contested_marker,
+            evidence_table=self.evidence_table, uses_table=self.uses_table, claim_line=self.claim_line,
+        )
+        self.env.tests["contested"] = graph.is_contested
+
+    # --- helpers used by templates -----------------------------------------
+
+    def weakest_certainty(self, claim_ids: list[str]) -> Certainty:
+        levels = [self.graph.claims[c].certainty for c in claim_ids if c in self.graph.claims]
+        return max(levels, key=CERTAINTY_ORDER.index) if levels else Certainty.very_low
+
+    @pass_context
+    def evidence_table(self, context: Any, claim: Claim) -> Markup:
+        """The quotes behind a claim: quote, stance, source, study."""
+        page, g = context["page_uri"], self.graph
+        rows = ["| Quote | Stance | Source | Study |", "| --- | --- | --- | --- |"]
+        for e in claim.evidence:
+            source = g.sources[e.source]
+            quote = _quote_cell(e.quote, e.locator, e.note)
+            study = (_link_for(g.studies[source.study], page) if source.study in g.studies
+                     else escape_inline(f"{source_type_label(source.type)}, no study"))
+            rows.append(f"| {quote} | {stance_label(e.stance)} | {_link_for(source, page)} | {study} |")
+        return Markup("\n".join(rows))
+
+    @pass_context
+    def uses_table(self, context: Any, uses: list[QuoteUse]) -> Markup:
+        """Backlinks: every quote taken from a source, and the record it serves."""
+        page = context["page_uri"]
+        rows = ["| Quote | Stance | Used in |", "| --- | --- | --- |"]
+        for use in uses:
+            role = (stance_label(use.stance) if use.stance else
+                    Markup("makes the recommendation" if use.record.kind == "recommendation"
+                           else "raises the question"))
+            kind_label = {"claim": "Claim", "recommendation": "Recommendation", "question": "Question"}
+            rows.append(f"| {_quote_cell(use.citation.quote, use.citation.locator)} | {role} | "
+                        f"{kind_label[use.record.kind]}: {_link_for(use.record, page)} |")
+        return Markup("\n".join(rows))
+
+    @pass_context
+    def claim_line(self, context: Any, claim: Claim) -> Markup:
+        """A claim as a list item: link, certainty badge, contested marker."""
+        out = f"{_link_for(claim, context['page_uri'])} {certainty_badge(claim.certainty)}"
+        if self.graph.is_contested(claim):
+            out += f" {contested_marker()}"
+        return Markup(out)
+
+    def citation(self, source: Source) -> Markup:
+        """A reference-list style citation: authors (date). Title. Outlet. Publisher."""
+        authors = "; ".join(source.authors) if source.authors else "No author named"
+        parts = [f"{escape_inline(authors)} ({escape_inline(source.date or 'date unknown')}).",
+                 f"*{escape_inline(source.title)}*."]
+        if source.outlet:
+            parts.append(f"{escape_inline(source.outlet)}.")
+        if source.publisher:
+            parts.append(f"{escape_inline(source.publisher)}.")
+        if source.doi:
+            doi = escape_attribute(source.doi)
+            parts.append(f"doi:[{escape_inline(source.doi)}](https://doi.org/{doi})")
+        elif source.url:
+            parts.append(f"<{escape_attribute(source.url)}>")
+        return Markup(" ".join(parts))
+
+    # --- pages --------------------------------------------------------------
+
+    def render(self, template: str, uri: str, **context: Any) -> str:
+        return self.env.get_template(template).render(page_uri=uri, **context)
+
+    def pages(self) -> dict[str, str]:
+        """Every generated page: src_uri → Markdown."""
+        g = self.graph
+        pages: dict[str, str] = {}
+        pages["index.md"] = self.render("home.md.j2", "index.md", **self._home_context())
+        pages["evidence-map.md"] = self.render("evidence_map.md.j2", "evidence-map.md", **self._map_context())
+        pages["tags.md"] = self.render("tags.md.j2", "tags.md")
+        collections: dict[str, dict[str, Record]] = {
+            "theme": g.themes, "claim": g.claims, "source": g.sources, "study": g.studies,
+            "recommendation": g.recommendations, "question": g.questions,
+        }  # type: ignore[dict-item]
+        for kind, records in collections.items():
+            uri = section_uri(kind)
+            pages[uri] = self.render(f"{kind}_index.md.j2", uri, records=self._sorted(kind, records))
+            for record in records.values():
+                uri = page_uri(kind, record.id)
+                pages[uri] = self.render(f"{kind}.md.j2", uri, record=record, **self._context_for(record))
+        return pages
+
+    def _sorted(self, kind: str, records: dict[str, Record]) -> list[Record]:
+        if kind == "claim":
+            return sorted(records.values(), key=lambda c: (CERTAINTY_ORDER.index(c.certainty),  # type: ignore
+                                                           c.statement.lower()))
+        if kind == "source":
+            return sorted(records.values(), key=lambda s: (s.date or "", s.title), reverse=True)  # type: ignore
+        return sorted(records.values(), key=lambda r: r.title_text.lower())
+
+    def _context_for(self, record: Record) -> dict[str, Any]:
+        g = self.graph
+        if isinstance(record, Claim):
+            return {
+                "studies": g.independent_studies(record),
+                "contradicting_studies": g.independent_studies(record, Stance.contradicts),
+                "recommendations": g.recommendations_by_claim.get(record.id, []),
+                "questions": g.questions_by_claim.get(record.id, []),
+            }
+        if record.kind == "theme":
+            claims = g.claims_by_theme.get(record.id, [])
+            by_certainty = {level: [c for c in claims if c.certainty is level] for level in CERTAINTY_ORDER}
+            claim_ids = {c.id for c in claims}
+            return {
+                "by_certainty": {k: v for k, v in by_certainty.items() if v},
+                "recommendations": [r for r in g.recommendations.values() if claim_ids & set(r.claims)],
+                "questions": [q for q in g.questions.values() if claim_ids & set(q.claims)],
+            }
+        if record.kind == "source":
+            study_reports = g.reports_by_study.get(record.study or "", [])
+            return {
+                "uses": g.quotes_by_source.get(record.id, []),
+                "other_reports": [s for s in study_reports if s.id != record.id],
+            }
+        if record.kind == "study":
+            reports = g.reports_by_study.get(record.id, [])
+            uses = [use for source in reports for use in g.quotes_by_source.get(source.id, [])]
+            claims = list({u.record.id: u.record for u in uses if isinstance(u.record, Claim)}.values())
+            return {"reports": reports, "uses": uses, "claims": claims}
+        return {}
+
+    def _home_context(self) -> dict[str, Any]:
+        g = self.graph
+        headline = [c for c in g.claims.values() if c.headline]
+        headline.sort(key=lambda c: (CERTAINTY_ORDER.index(c.certainty), c.statement.lower()))
+        return {
+            "headline": headline,
+            "counts": {
+                "sources": len(g.sources), "studies": len(g.studies), "claims": len(g.claims),
+                "themes": len(g.themes), "recommendations": len(g.recommendations),
+                "questions": len(g.questions),
+            },
+            "themes": self._sorted("theme", g.themes),  # type: ignore[arg-type]
+            "certainty_counts": Counter(c.certainty for c in g.claims.values()),
+        }
+
+    def _map_context(self) -> dict[str, Any]:
+        """Themes × evidence columns: one per study, one per source type for sources of no study."""
+        g = self.graph
+        columns: dict[str, dict[str, Any]] = {}
+        for study in sorted(g.studies.values(), key=lambda s: s.title.lower()):
+            columns[f"study:{study.id}"] = {"label": _link_for(study, "evidence-map.md"), "kind": "study"}
+        for source in g.sources.values():
+            if source.study not in g.studies:
+                key = f"type:{source.type.value}"
+                columns.setdefault(key, {"label": Markup(escape_inline(
+                    f"{source_type_label(source.type)} (no study)")), "kind": "type"})
+        cells: dict[tuple[str, str], dict[str, Claim]] = defaultdict(dict)
+        stances: dict[tuple[str, str, str], set[Stance]] = defaultdict(set)
+        for claim in g.claims.values():
+            for evidence in claim.evidence:
+                source = g.sources.get(evidence.source)
+                if source is None:
+                    continue
+                column = f"study:{source.study}" if source.study in g.studies else f"type:{source.type.value}"
+                for theme in claim.themes:
+                    cells[(theme, column)][claim.id] = claim
+                    stances[(theme, column, claim.id)].add(evidence.stance)
+        return {
+            "themes": self._sorted("theme", g.themes),  # type: ignore[arg-type]
+            "columns": columns,
+            "cells": cells,
+            "stances": stances,
+        }
+
+
+# --- template helpers -------------------------------------------------------
+
+def quoted(quote: str) -> Markup:
+    """A verbatim quote in quotation marks, unless it already opens with its own."""
+    text = escape_inline(quote)
+    return text if quote.lstrip()[:1] in {"“", '"', "‘"} else Markup(f"“{text}”")
+
+
+def _quote_cell(quote: str, locator: str | None = None, note: str | None = None) -> Markup:
+    out = str(quoted(quote))
+    if locator:
+        out += f" ({escape_inline(locator)})"
+    if note:
+        out += f"<br>*Note:* {escape_inline(note)}"
+    return Markup(out)
+
+
+def _link_for(record: Record, from_uri: str, target: Record | None = None, text: str | None = None) -> Markup:
+    target = target or record
+    href = relative(from_uri or "index.md", page_uri(target.kind, target.id))
+    label = escape_inline(text if text is not None else target.title_text)
+    return Markup(f'[{label}]({href} "{escape_attribute(target.title_text)}")')
+
+
+@pass_context
+def _link(context: Any, record: Record, text: str | None = None) -> Markup:
+    return _link_for(record, context["page_uri"], text=text)
+
+
+@pass_context
+def _url(context: Any, target_uri: str) -> str:
+    return relative(context["page_uri"], target_uri)
+
+
+def certainty_badge(level: Certainty) -> Markup:
+    slug = level.value.replace(" ", "-")
+    return Markup(f'<span class="ev-badge ev-certainty-{slug}" title="Certainty: {level.value}">'
+                  f"{level.value}</span>")
+
+
+def stance_label(stance: Stance) -> Markup:
+    return Markup(f'<span class="ev-stance ev-stance-{stance.value}">{stance.value}</span>')
+
+
+def contested_marker() -> Markup:
+    return Markup('<span class="ev-contested" title="Some evidence contradicts this claim">contested</span>')
+
+
+def source_type_label(source_type: SourceType) -> str:
+    return source_type.value.replace("-", " ").capitalize()
+
+
+def tags_front_matter(tags: list[str]) -> str:
+    return "---\ntags:\n" + "".join(f"  - {json.dumps(tag, ensure_ascii=False)}\n" for tag in tags) + "---\n"
+
+
+def render_pages(graph: Graph, info: SiteInfo | None = None) -> dict[str, str]:
+    """Every generated page of the site, as Markdown keyed by its path in the docs tree."""
+    return Renderer(graph, info).pages()

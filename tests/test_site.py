@@ -1,0 +1,228 @@
+"""The site: golden Markdown for every generated page, and real strict builds checked in the HTML."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import Project, write_valid_base
+
+from build_tools.graph import build_graph
+from build_tools.load import load_evidence
+from build_tools.render import SiteInfo, escape_inline, render_pages
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def write_site_base(project: Project) -> None:
+    """The valid base plus a contested claim, and a minimal site around it."""
+    write_valid_base(project)
+    project.write("claim", "change-is-quick", """
+        id: change-is-quick
+        statement: Doctors on the boards can change services quickly.
+        themes: [autonomy]
+        certainty: low
+        certainty_rationale: One survey, reported in the news.
+        certainty_concerns: [adequacy]
+        evidence:
+          - source: journal-report
+            quote: “could change services quickly”
+            stance: supports
+            locator: paragraph 2
+          - source: journal-report
+            quote: the picture varied widely between areas
+            stance: contradicts
+            note: Variation suggests not every board can.
+    """)
+    (project.root / "content").mkdir()
+    (project.root / "content" / "overview.md").write_text(textwrap.dedent("""\
+        # Overview
+
+        The key finding: [](claim:boards-feel-freer). See also [this theme](theme:autonomy).
+
+        Code is left alone: `[](claim:not-a-claim)`.
+        """), encoding="utf-8")
+    (project.root / "content" / "methods.md").write_text("# Methods\n\nHow it was made.\n", encoding="utf-8")
+    (project.root / "mkdocs.yml").write_text(textwrap.dedent("""\
+        site_name: Test synthesis
+        site_url: http://127.0.0.1:8000/
+        repo_url: !ENV [REPO_URL, null]
+        edit_uri: edit/main/content/
+        docs_dir: content
+        theme:
+          name: material
+          font: false
+          features: [navigation.instant, navigation.instant.preview, content.action.edit]
+        plugins:
+          - search
+          - tags
+          - evidence:
+              archive: archive
+        markdown_extensions: [admonition, attr_list, md_in_html, tables, {toc: {permalink: true}}]
+        validation:
+          omitted_files: warn
+          absolute_links: warn
+          unrecognized_links: warn
+          anchors: warn
+          not_found: warn
+        nav:
+          - Home: index.md
+          - Overview: overview.md
+          - Themes: themes/index.md
+          - Claims: claims/index.md
+          - Evidence map: evidence-map.md
+          - Recommendations: recommendations/index.md
+          - Open questions: questions/index.md
+          - Sources: sources/index.md
+          - Studies: studies/index.md
+          - Methods: methods.md
+        """), encoding="utf-8")
+
+
+@pytest.fixture
+def site_project(project: Project) -> Project:
+    write_site_base(project)
+    return project
+
+
+def build(project: Project, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL", "EVIDENCE_ARCHIVE"}}
+    environment.update({"NO_MKDOCS_2_WARNING": "1", **(env or {})})
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", "site"], cwd=project.root,
+                          capture_output=True, text=True, env=environment, check=False)
+
+
+def html(project: Project, page: str) -> str:
+    return (project.root / "site" / page).read_text(encoding="utf-8")
+
+
+# --- golden files -----------------------------------------------------------
+
+def rendered_pages(tmp_path: Path) -> dict[str, str]:
+    project = Project(tmp_path)
+    write_site_base(project)
+    graph = build_graph(load_evidence(project.evidence))
+    return render_pages(graph, SiteInfo("Test synthesis", "A synthesis used in tests."))
+
+
+def test_golden_pages(tmp_path):
+    """Every generated page matches its golden file (UPDATE_GOLDEN=1 rewrites them after a deliberate change)."""
+    pages = rendered_pages(tmp_path)
+    if UPDATE:
+        for uri, text in pages.items():
+            (GOLDEN / uri).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / uri).write_text(text, encoding="utf-8")
+    expected = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*.md")}
+    assert set(pages) == expected
+    for uri, text in pages.items():
+        assert text == (GOLDEN / uri).read_text(encoding="utf-8"), f"{uri} differs from tests/golden/{uri}"
+
+
+def test_rendering_is_deterministic(tmp_path):
+    assert rendered_pages(tmp_path / "a") == rendered_pages(tmp_path / "b")
+
+
+@pytest.mark.parametrize(("text", "rendered"), [
+    ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+    ("[click](javascript:alert(1))", "\\[click\\](javascript:alert(1))"),
+    ("{{ 7 * 7 }} and {% if %}", "\\{\\{ 7 \\* 7 \\}\\} and \\{% if %\\}"),
+    ("a | b", "a \\| b"),
+    ("# not a heading", "\\# not a heading"),
+    ("1. not a list", "1\\. not a list"),
+    ("line\nbreak", "line break"),
+])
+def test_record_text_is_escaped(text, rendered):
+    assert escape_inline(text) == rendered
+
+
+# --- real builds ------------------------------------------------------------
+
+def test_site_builds_strict_with_backlinks_anchors_and_contested_marker(site_project):
+    result = build(site_project)
+    assert result.returncode == 0, result.stderr
+    source = html(site_project, "sources/journal-report/index.html")
+    # backlinks: every record that quotes the source links back from its page
+    for target in ("claims/boards-feel-freer/", "claims/change-is-quick/", "recommendations/wait-and-see/",
+                   "questions/patient-effects/"):
+        assert f'href="../../{target}"' in source
+    assert "could change services quickly" in source
+    # anchors exist for the sections linked as #fragments
+    claim = html(site_project, "claims/change-is-quick/index.html")
+    assert 'id="evidence"' in claim
+    # contested marker on the claim page and in lists
+    assert 'class="ev-contested"' in claim
+    assert "Contested" in claim
+    assert 'class="ev-contested"' in html(site_project, "claims/index.html")
+    assert 'class="ev-contested"' in html(site_project, "themes/autonomy/index.html")
+
+
+def test_cross_references_in_hand_written_pages_resolve_to_titles(site_project):
+    assert build(site_project).returncode == 0
+    overview = html(site_project, "overview/index.html")
+    assert re.search(r'<a href="../claims/boards-feel-freer/">Board members see their boards as freer', overview)
+    assert '<a href="../themes/autonomy/">this theme</a>' in overview
+    assert "<code>[](claim:not-a-claim)</code>" in overview
+
+
+def test_unknown_cross_reference_fails_with_file_and_line(site_project):
+    page = site_project.root / "content" / "overview.md"
+    page.write_text(page.read_text() + "\nAnd [](claim:boards-feel-fre) and [](source:nowhere).\n")
+    result = build(site_project)
+    assert result.returncode != 0
+    assert "content/overview.md:7: unknown claim 'boards-feel-fre' (did you mean 'boards-feel-freer'?)" in result.stderr
+    assert "content/overview.md:7: unknown source 'nowhere'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_records_fail_the_build_with_findings(site_project):
+    path = site_project.evidence / "claims" / "boards-feel-freer.yaml"
+    path.write_text(path.read_text().replace("themes: [autonomy]", "themes: [autonom]"))
+    result = build(site_project)
+    assert result.returncode != 0
+    assert "evidence/claims/boards-feel-freer.yaml:3:10: error: theme 'autonom' does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_item_pages_stay_out_of_the_nav(site_project):
+    assert build(site_project).returncode == 0
+    methods = html(site_project, "methods/index.html")  # its content links nothing: every link is navigation
+    assert 'href="../claims/"' in methods
+    assert "boards-feel-freer" not in methods
+
+
+def test_edit_link_opens_the_record_yaml(site_project):
+    result = build(site_project, {"REPO_URL": "https://github.com/example/evidence"})
+    assert result.returncode == 0, result.stderr
+    claim = html(site_project, "claims/boards-feel-freer/index.html")
+    assert 'href="https://github.com/example/evidence/edit/main/evidence/claims/boards-feel-freer.yaml"' in claim
+    overview = html(site_project, "overview/index.html")
+    assert 'href="https://github.com/example/evidence/edit/main/content/overview.md"' in overview
+
+
+def test_build_never_writes_into_docs_dir(site_project):
+    before = sorted(p.relative_to(site_project.root) for p in (site_project.root / "content").rglob("*"))
+    assert build(site_project).returncode == 0
+    after = sorted(p.relative_to(site_project.root) for p in (site_project.root / "content").rglob("*"))
+    assert before == after
+
+
+def test_hand_written_page_cannot_shadow_a_generated_one(site_project):
+    (site_project.root / "content" / "index.md").write_text("# Home\n")
+    result = build(site_project)
+    assert result.returncode != 0
+    assert "index.md is generated from the records" in result.stderr
+
+
+def test_no_third_party_fonts_or_scripts(site_project):
+    assert build(site_project).returncode == 0
+    for page in (site_project.root / "site").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "fonts.googleapis.com" not in text and "fonts.gstatic.com" not in text, page
+        for src in re.findall(r'<script[^>]+src="([^"]+)"', text):
+            assert not src.startswith(("http://", "https://", "//")), (page, src)
