@@ -133,3 +133,15 @@ def test_real_evidence_base_validates_strict():
     """The project's own evidence base, every quote verified against ../shared/sources."""
     result = cli("validate", "--strict", "--archive", str(SHARED_SOURCES), cwd=ROOT)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(not SHARED_SOURCES.is_dir(), reason="the shared source archive is not beside the project")
+def test_real_site_builds_strict(tmp_path):
+    """The project's own site: `mkdocs build --strict` with every quote verified, zero warnings."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL"}}
+    environment.update({"EVIDENCE_ARCHIVE": str(SHARED_SOURCES), "NO_MKDOCS_2_WARNING": "1"})
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+                            cwd=ROOT, capture_output=True, text=True, env=environment, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr
+    assert (tmp_path / "site" / "claims" / "index.html").is_file()
