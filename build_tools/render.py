@@ -274,7 +274,7 @@ class Renderer:
             "themes": self._sorted("theme", g.themes),  # type: ignore[arg-type]
             "columns": columns,
             "cells": cells,
-            "stances": stances,
+            "stances": {key: sorted(value, key=STANCE_ORDER.index) for key, value in stances.items()},
         }
 
 
