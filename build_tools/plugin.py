@@ -132,7 +132,12 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         return env
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Rebuild when a record, a template or a theme override changes (MkDocs watches overrides
+        only with --watch-theme)."""
         root = self._root(config)
         server.watch(str(root / self.config.evidence))
         server.watch(str(TEMPLATES))
+        custom_dir = config.theme.custom_dir
+        if custom_dir:
+            server.watch(str(custom_dir))
         return server

@@ -226,3 +226,57 @@ def test_no_third_party_fonts_or_scripts(site_project):
         assert "fonts.googleapis.com" not in text and "fonts.gstatic.com" not in text, page
         for src in re.findall(r'<script[^>]+src="([^"]+)"', text):
             assert not src.startswith(("http://", "https://", "//")), (page, src)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _fetch(url: str) -> str:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return ""
+
+
+def _wait_for(url: str, text: str, seconds: float = 30) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if text in _fetch(url):
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_serve_rebuilds_when_a_record_or_an_override_changes(site_project):
+    overrides = site_project.root / "overrides"
+    (overrides / "assets").mkdir(parents=True)
+    (overrides / "assets" / "extra.css").write_text("/* first */\n")
+    config = site_project.root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"))
+    port = _free_port()
+    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL", "EVIDENCE_ARCHIVE"}}
+    environment["NO_MKDOCS_2_WARNING"] = "1"
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
+                              cwd=site_project.root, env=environment, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        page = f"http://127.0.0.1:{port}/claims/boards-feel-freer/"
+        assert _wait_for(page, "Board members see their boards as freer")
+        record = site_project.evidence / "claims" / "boards-feel-freer.yaml"
+        record.write_text(record.read_text().replace("Board members see", "Board members now see"))
+        assert _wait_for(page, "Board members now see their boards")
+        (overrides / "assets" / "extra.css").write_text("/* second */\n")
+        assert _wait_for(f"http://127.0.0.1:{port}/assets/extra.css", "second")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
