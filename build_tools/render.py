@@ -109,9 +109,11 @@ class Renderer:
             link=_link, url=_url, graph=graph, info=self.info, SECTION_TITLES=SECTION_TITLES,
             CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance, source_type_label=source_type_label,
             weakest_certainty=self.weakest_certainty, citation=self.citation, contested_marker=contested_marker,
-            evidence_table=self.evidence_table, uses_table=self.uses_table, claim_line=self.claim_line,
+            front_matter=front_matter, evidence_table=self.evidence_table, uses_table=self.uses_table,
+            claim_line=self.claim_line,
         )
         self.env.tests["contested"] = graph.is_contested
+        self.env.filters["theme_title"] = lambda theme_id: graph.themes[theme_id].title
 
     # --- helpers used by templates -----------------------------------------
 
@@ -330,8 +332,19 @@ def source_type_label(source_type: SourceType) -> str:
     return source_type.value.replace("-", " ").capitalize()
 
 
-def tags_front_matter(tags: list[str]) -> str:
-    return "---\ntags:\n" + "".join(f"  - {json.dumps(tag, ensure_ascii=False)}\n" for tag in tags) + "---\n"
+def front_matter(title: str, tags: list[str] | None = None) -> Markup:
+    """YAML front matter for a generated page.
+
+    MkDocs would otherwise take the title from the h1 as *unescaped* text, and
+    Material prints titles and tag names into the HTML as they are; so both are
+    given here, HTML-escaped once. JSON strings are valid YAML scalars.
+    """
+    lines = ["---", f"title: {json.dumps(escape_attribute(title), ensure_ascii=False)}"]
+    if tags:
+        lines.append("tags:")
+        lines.extend(f"  - {json.dumps(escape_attribute(tag), ensure_ascii=False)}" for tag in tags)
+    lines.append("---")
+    return Markup("\n".join(lines))
 
 
 def render_pages(graph: Graph, info: SiteInfo | None = None) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -280,3 +281,26 @@ def test_serve_rebuilds_when_a_record_or_an_override_changes(site_project):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_record_text_cannot_inject_markup_or_template_code_anywhere_in_the_html(site_project):
+    """Statement and theme title carry HTML, a title break-out, Jinja and a javascript: link; all stay text."""
+    hostile = '</title><script>alert(1)</script> {{ 7 * 7 }} {% raw %} [x](javascript:alert(1)) <b>bold</b>'
+    claim = site_project.evidence / "claims" / "boards-feel-freer.yaml"
+    claim.write_text(claim.read_text().replace(
+        "statement: Board members see their boards as freer from central control than earlier bodies.",
+        f"statement: {json.dumps(hostile)}"))
+    theme = site_project.evidence / "themes" / "autonomy.yaml"
+    theme.write_text(theme.read_text().replace("title: Autonomy", f"title: {json.dumps('Auto <i>nomy</i>')}"))
+    result = build(site_project)
+    assert result.returncode == 0, result.stderr
+    for page in (site_project.root / "site").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script>alert(1)" not in text, page
+        assert "</title><script>" not in text, page
+        assert "<b>bold</b>" not in text and "<i>nomy</i>" not in text, page
+        assert 'href="javascript:' not in text, page
+        assert "49" not in re.findall(r"<h1[^>]*>(.*?)</h1>", text, re.S)[0] if "<h1" in text else True
+    claim_html = html(site_project, "claims/boards-feel-freer/index.html")
+    assert "{{ 7 * 7 }}" in claim_html and "{% raw %}" in claim_html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in claim_html
