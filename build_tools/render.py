@@ -102,7 +102,8 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters.update(
-            paragraphs=escape_paragraphs, attr=escape_attribute, quoted=quoted, certainty_badge=certainty_badge,
+            paragraphs=escape_paragraphs, attr=escape_attribute, quoted=quoted, code=code,
+            certainty_badge=certainty_badge,
             stance_label=stance_label,
         )
         self.env.globals.update(
@@ -312,6 +313,11 @@ def _link(context: Any, record: Record, text: str | None = None) -> Markup:
 @pass_context
 def _url(context: Any, target_uri: str) -> str:
     return relative(context["page_uri"], target_uri)
+
+
+def code(text: str) -> Markup:
+    """Record text as inline code: HTML-escaped only, since Markdown escapes do not apply in code."""
+    return Markup(f"<code>{html.escape(str(text), quote=False)}</code>")
 
 
 def certainty_badge(level: Certainty) -> Markup:

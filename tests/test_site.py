@@ -304,3 +304,11 @@ def test_record_text_cannot_inject_markup_or_template_code_anywhere_in_the_html(
     claim_html = html(site_project, "claims/boards-feel-freer/index.html")
     assert "{{ 7 * 7 }}" in claim_html and "{% raw %}" in claim_html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in claim_html
+
+
+def test_code_spans_are_html_escaped_but_not_markdown_escaped():
+    """Markdown escapes are not processed inside code, so a file name must not gain backslashes."""
+    from build_tools.render import code
+
+    assert code("000_c5fd40d31a6c6381.txt") == "<code>000_c5fd40d31a6c6381.txt</code>"
+    assert code("<b>") == "<code>&lt;b&gt;</code>"
