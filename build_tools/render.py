@@ -26,10 +26,6 @@ from .model import KINDS, Certainty, Claim, Record, Source, SourceType, Stance
 TEMPLATES = Path(__file__).parent / "templates"
 CERTAINTY_ORDER = [Certainty.high, Certainty.moderate, Certainty.low, Certainty.very_low]
 STANCE_ORDER = [Stance.supports, Stance.contradicts, Stance.qualifies]
-SECTION_TITLES = {
-    "source": "Sources", "study": "Studies", "claim": "Claims", "theme": "Themes",
-    "recommendation": "Recommendations", "question": "Open questions",
-}
 
 # --- escaping ---------------------------------------------------------------
 
@@ -107,7 +103,7 @@ class Renderer:
             stance_label=stance_label,
         )
         self.env.globals.update(
-            link=_link, url=_url, graph=graph, info=self.info, SECTION_TITLES=SECTION_TITLES,
+            link=_link, url=_url, graph=graph, info=self.info,
             CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance, source_type_label=source_type_label,
             weakest_certainty=self.weakest_certainty, citation=self.citation, contested_marker=contested_marker,
             front_matter=front_matter, evidence_table=self.evidence_table, uses_table=self.uses_table,

@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import Finding, error, sort_key, strict, warning
+from .findings import Finding, Severity, error, sort_key, strict, warning
 from .graph import Graph, build_graph
 from .load import EvidenceBase, load_evidence
 from .model import Certainty, Record, SourceType, Stance
@@ -23,7 +23,7 @@ class Report:
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity.value == "error"]
+        return [f for f in self.findings if f.severity is Severity.error]
 
     @property
     def ok(self) -> bool:
