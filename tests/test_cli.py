@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from build_tools.cli import main
+from build_tools.graph import build_graph
+from build_tools.load import load_evidence
 from build_tools.scaffold import json_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,4 +146,19 @@ def test_real_site_builds_strict(tmp_path):
                             cwd=ROOT, capture_output=True, text=True, env=environment, check=False)
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr
-    assert (tmp_path / "site" / "claims" / "index.html").is_file()
+    site = tmp_path / "site"
+    graph = build_graph(load_evidence(ROOT / "evidence"))
+    # a reader can start at any source and reach every claim drawn from it
+    for claim in graph.claims.values():
+        for evidence in claim.evidence:
+            page = (site / "sources" / evidence.source / "index.html").read_text(encoding="utf-8")
+            assert f'href="../../claims/{claim.id}/"' in page, (evidence.source, claim.id)
+
+
+def test_real_evidence_base_covers_every_theme_and_links_every_recommendation_and_question():
+    graph = build_graph(load_evidence(ROOT / "evidence"))
+    assert len(graph.sources) == 5
+    for theme in graph.themes.values():
+        assert len(graph.claims_by_theme[theme.id]) >= 3, theme.id
+    for record in [*graph.recommendations.values(), *graph.questions.values()]:
+        assert record.claims and all(c in graph.claims for c in record.claims), record.id
