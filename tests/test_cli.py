@@ -147,6 +147,11 @@ def test_real_site_builds_strict(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr
     site = tmp_path / "site"
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert home.count('data-md-color-media="(prefers-color-scheme:') == 2  # light and dark palettes
+    for feature in ("navigation.instant", "navigation.instant.preview", "content.tooltips"):
+        assert f'"{feature}"' in home
+    assert "fonts.googleapis.com" not in home
     graph = build_graph(load_evidence(ROOT / "evidence"))
     # a reader can start at any source and reach every claim drawn from it
     for claim in graph.claims.values():

@@ -312,3 +312,15 @@ def test_code_spans_are_html_escaped_but_not_markdown_escaped():
 
     assert code("000_c5fd40d31a6c6381.txt") == "<code>000_c5fd40d31a6c6381.txt</code>"
     assert code("<b>") == "<code>&lt;b&gt;</code>"
+
+
+def test_search_index_tags_and_palettes(site_project):
+    """Quotes are searchable, themes are tags listing their claims, and both palettes can be toggled."""
+    assert build(site_project).returncode == 0
+    index = json.loads(html(site_project, "search/search_index.json"))
+    claim_docs = [d for d in index["docs"] if d["location"].startswith("claims/change-is-quick/")]
+    assert any("could change services quickly" in d["text"] for d in claim_docs)
+    claim = html(site_project, "claims/change-is-quick/index.html")
+    assert re.search(r'<a href="../../tags/#tag:autonomy" class="md-tag">Autonomy</a>', claim)
+    tags = html(site_project, "tags/index.html")
+    assert 'href="../claims/change-is-quick/"' in tags
