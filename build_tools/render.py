@@ -213,11 +213,13 @@ class Renderer:
         if record.kind == "theme":
             claims = g.claims_by_theme.get(record.id, [])
             by_certainty = {level: [c for c in claims if c.certainty is level] for level in CERTAINTY_ORDER}
-            claim_ids = {c.id for c in claims}
+            # From the per-claim indexes, so each theme costs its own claims, not the whole base.
+            recommendations = {r.id: r for c in claims for r in g.recommendations_by_claim.get(c.id, [])}
+            questions = {q.id: q for c in claims for q in g.questions_by_claim.get(c.id, [])}
             return {
                 "by_certainty": {k: v for k, v in by_certainty.items() if v},
-                "recommendations": [r for r in g.recommendations.values() if claim_ids & set(r.claims)],
-                "questions": [q for q in g.questions.values() if claim_ids & set(q.claims)],
+                "recommendations": [recommendations[k] for k in sorted(recommendations)],
+                "questions": [questions[k] for k in sorted(questions)],
             }
         if record.kind == "source":
             study_reports = g.reports_by_study.get(record.study or "", [])

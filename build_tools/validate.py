@@ -108,11 +108,7 @@ def _check_coverage(graph: Graph) -> list[Finding]:
         if not graph.claims_by_theme.get(theme.id):
             findings.append(warning("theme-without-claims", f"theme '{theme.id}' has no claims", *_at(theme, "id"),
                                     hint="add the theme's id to the themes: of its claims, or remove the theme"))
-    cited = {
-        evidence_source
-        for claim in graph.claims.values()
-        for evidence_source in (e.source for e in claim.evidence)
-    }
+    cited = {e.source for claim in graph.claims.values() for e in claim.evidence}
     for source in graph.sources.values():
         if source.id not in cited:
             findings.append(warning("source-not-cited", f"no claim cites source '{source.id}'", *_at(source, "id"),
