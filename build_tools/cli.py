@@ -1,4 +1,4 @@
-"""Command line: ``python -m build_tools validate | new | schema``.
+"""Command line: ``python -m build_tools validate | new | schema | links | check``.
 
 Exit codes: 0 success, 1 findings (errors), 2 usage error.
 """
@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from . import findings as fmt
+from .check import STEPS
+from .links import LinkCheckError, check_site, format_report
 from .scaffold import SCHEMA_DIR_NAME, ScaffoldError, new_record, stale_schemas, write_schemas
 from .validate import run
 
@@ -24,9 +27,16 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check every record and verify every quote")
     validate.add_argument("--evidence", default="evidence", type=Path, help="evidence folder (default: evidence)")
     validate.add_argument("--archive", type=Path, default=None,
-                          help=f"folder of archived source texts (default: ${ARCHIVE_ENV})")
+                          help=f"folder of archived source texts (default: ${ARCHIVE_ENV}, else the archive "
+                               "mkdocs.yml names)")
     validate.add_argument("--strict", action="store_true", help="treat every warning as an error")
-    validate.add_argument("--format", choices=("text", "github", "json"), default="text")
+    validate.add_argument("--format", choices=("text", "github", "json"), default="text",
+                          help="github: annotations on the pull request's lines, for GitHub Actions")
+    validate.add_argument("files", nargs="*", type=Path,
+                          help="check only these record files and the records linked to them (all are loaded)")
+    validate.add_argument("--changed-since", metavar="GIT_REF",
+                          help="check only records changed since GIT_REF (e.g. origin/main), committed or not, "
+                               "and the records linked to them")
 
     new = commands.add_parser("new", help="write a template record to fill in")
     new.add_argument("kind", help="source, study, claim, theme, recommendation or question")
@@ -36,6 +46,26 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="write the JSON Schemas generated from the model")
     schema.add_argument("--out", default=Path(SCHEMA_DIR_NAME), type=Path)
     schema.add_argument("--check", action="store_true", help="only check that the files are up to date")
+
+    links = commands.add_parser("links", help="check every link and #anchor of the built site")
+    links.add_argument("--site", default=Path("site"), type=Path, help="the built site (default: site)")
+    links.add_argument("--external", action="store_true",
+                       help="also fetch every external link (slow; needs the network)")
+    links.add_argument("--cache", type=Path, default=Path(".cache/external-links.json"),
+                       help="external links found alive in the last 7 days are not fetched again "
+                            "(default: .cache/external-links.json)")
+    links.add_argument("--ignore", action="append", default=[], metavar="REGEX",
+                       help="never fetch URLs matching this regular expression (repeatable)")
+
+    check = commands.add_parser("check", help="run everything CI runs: lint, validate, build, links, tests")
+    check.add_argument("--config-file", default=Path("mkdocs.yml"), type=Path)
+    check.add_argument("--skip", action="append", default=[], choices=STEPS, help="leave out a step (repeatable)")
+    check.add_argument("--format", choices=("text", "github"), default="text",
+                       help="github: also print the validator's findings as pull-request annotations")
+    check.add_argument("--changed-since", metavar="GIT_REF",
+                       help="validate only records changed since GIT_REF and those linked to them "
+                            "(the build still checks everything)")
+    check.add_argument("pytest_args", nargs="*", help="passed to pytest, after --")
     return parser
 
 
@@ -43,6 +73,21 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "validate":
         return _validate(args)
+    if args.command == "links":
+        return _links(args)
+    if args.command == "check":
+        from . import check
+
+        try:
+            changed = _changed_since(args.changed_since) if args.changed_since else None
+        except GitError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if not args.config_file.is_file():
+            print(f"error: {args.config_file} not found: run from the project root", file=sys.stderr)
+            return 2
+        return check.main(args.config_file, skip=args.skip, output_format=args.format, changed=changed,
+                          pytest_args=args.pytest_args)
     if args.command == "new":
         try:
             path = new_record(args.kind, args.id, args.evidence)
@@ -61,14 +106,73 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+class GitError(Exception):
+    pass
+
+
+def _git(*args: str) -> str:
+    try:
+        result = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc}") from exc
+    if result.returncode:
+        raise GitError(f"git {' '.join(args)}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def _changed_since(ref: str) -> list[Path]:
+    """Files changed since the merge base with ``ref``: committed, uncommitted, untracked and deleted."""
+    top = Path(_git("rev-parse", "--show-toplevel").strip())
+    base = _git("merge-base", ref, "HEAD").strip()
+    names = _git("diff", "--name-only", "--no-renames", base).splitlines()
+    names += _git("ls-files", "--others", "--exclude-standard", "--full-name", str(top)).splitlines()
+    return [top / name for name in dict.fromkeys(names) if name]
+
+
+def _links(args: argparse.Namespace) -> int:
+    try:
+        report = check_site(args.site, external=args.external, cache=args.cache if args.external else None,
+                            ignore=args.ignore)
+    except LinkCheckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(report), file=sys.stderr if report.broken else sys.stdout)
+    return 0 if report.ok else 1
+
+
+def _configured_archive() -> Path | None:
+    """The archive folder mkdocs.yml names, when run from the project root."""
+    from mkdocs.exceptions import ConfigurationError
+
+    from .check import Project
+
+    if not Path("mkdocs.yml").is_file():
+        return None
+    try:
+        return Project.from_config(Path("mkdocs.yml")).archive
+    except (ConfigurationError, KeyError, OSError):
+        return None
+
+
 def _validate(args: argparse.Namespace) -> int:
-    archive = args.archive or (Path(os.environ[ARCHIVE_ENV]) if os.environ.get(ARCHIVE_ENV) else None)
-    report = run(args.evidence, archive, strict_mode=args.strict)
+    archive = args.archive or (Path(os.environ[ARCHIVE_ENV]) if os.environ.get(ARCHIVE_ENV) else None) \
+        or _configured_archive()
+    changed: list[Path] | None = list(args.files) if args.files else None
+    if args.changed_since:
+        try:
+            changed = (changed or []) + _changed_since(args.changed_since)
+        except GitError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    report = run(args.evidence, archive, strict_mode=args.strict, changed=changed)
     if args.format == "json":
         print(fmt.format_json(report.findings))
     elif args.format == "github":
         if report.findings:
             print(fmt.format_github(report.findings))
     else:
-        print(fmt.format_text(report.findings), file=sys.stderr if report.findings else sys.stdout)
+        stream = sys.stderr if report.findings else sys.stdout
+        print(fmt.format_text(report.findings), file=stream)
+        if report.scope is not None:
+            print(report.summary, file=stream)
     return 0 if report.ok else 1

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import difflib
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Finding, Severity, error, sort_key, strict, warning
-from .graph import Graph, build_graph
+from .graph import Graph, build_graph, references
 from .load import EvidenceBase, load_evidence
-from .model import Certainty, Record, SourceType, Stance
+from .model import KIND_BY_FOLDER, Certainty, Record, SourceType, Stance
 from .quotes import Archive, ArchiveError, find_quote, nearest_passage
 
 
@@ -20,6 +22,15 @@ class Report:
     base: EvidenceBase
     graph: Graph
     findings: list[Finding] = field(default_factory=list)
+    scope: Scope | None = None
+
+    @property
+    def summary(self) -> str:
+        records = sum(len(by_id) for by_id in self.base.records.values())
+        if self.scope is None:
+            return f"checked all {records} records"
+        return (f"checked {self.scope.changed_records} changed file(s) and the {self.scope.related_records} "
+                f"record(s) linked to them, of {records} records")
 
     @property
     def errors(self) -> list[Finding]:
@@ -30,20 +41,76 @@ class Report:
         return not self.errors
 
 
-def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode: bool = False) -> Report:
-    """Load, index and check an evidence folder: the whole of ``validate``."""
+@dataclass(frozen=True)
+class Scope:
+    """The record files one validation reports on: the changed ones and the records linked to them.
+
+    "Linked" goes both ways: records that refer to a changed record (its quotes, its
+    claims) and records it refers to (a theme it may have left without claims).
+    """
+
+    files: frozenset[str]  # real paths
+    changed_records: int
+    related_records: int
+
+    @classmethod
+    def of(cls, base: EvidenceBase, changed: Iterable[Path | str]) -> Scope:
+        root = base.root.resolve()
+        changed_files: set[str] = set()
+        changed_ids: set[tuple[str, str]] = set()
+        for path in map(Path, changed):
+            try:
+                parts = path.resolve().relative_to(root).parts
+            except ValueError:
+                continue  # not a record file: nothing of the base depends on it
+            changed_files.add(os.path.realpath(path))
+            kind = KIND_BY_FOLDER.get(parts[0]) if len(parts) > 1 else None
+            if kind is not None:
+                changed_ids.add((kind.name, path.stem))  # also for deleted files: their referrers must know
+        related: set[str] = set()
+        for record in base.all_records():
+            real = os.path.realpath(record.file)
+            is_changed = real in changed_files
+            for ref in references(record):
+                if is_changed:
+                    target = base.files.get(f"{ref.kind}:{ref.target}")
+                    if target is not None:
+                        related.add(os.path.realpath(target))
+                elif (ref.kind, ref.target) in changed_ids:
+                    related.add(real)
+        related -= changed_files
+        return cls(frozenset(changed_files | related), len(changed_files), len(related))
+
+    def covers(self, finding: Finding) -> bool:
+        return not finding.file or os.path.realpath(finding.file) in self.files
+
+    def has(self, record: Record) -> bool:
+        return os.path.realpath(record.file) in self.files
+
+
+def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode: bool = False,
+        changed: Iterable[Path | str] | None = None) -> Report:
+    """Load, index and check an evidence folder: the whole of ``validate``.
+
+    With ``changed`` (record files a pull request touched, deleted ones included),
+    only those records and the records linked to them are checked and reported on:
+    every file is still loaded, so references resolve, but only their quotes are verified.
+    """
     base = load_evidence(evidence)
     graph = build_graph(base)
-    findings = base.findings + check(base, graph, Archive(Path(archive)) if archive else None)
+    scope = Scope.of(base, changed) if changed is not None else None
+    findings = base.findings + check(base, graph, Archive(Path(archive)) if archive else None, scope)
+    if scope is not None:
+        findings = [f for f in findings if scope.covers(f)]
     if strict_mode:
         findings = strict(findings)
-    return Report(base, graph, sorted(findings, key=sort_key))
+    return Report(base, graph, sorted(findings, key=sort_key), scope)
 
 
-def check(base: EvidenceBase, graph: Graph, archive: Archive | None) -> list[Finding]:
+def check(base: EvidenceBase, graph: Graph, archive: Archive | None, scope: Scope | None = None) -> list[Finding]:
     return [
         *_check_references(base, graph),
-        *_check_quotes(graph, archive),
+        *_check_quotes(graph, archive, scope),
         *_check_coverage(graph),
         *_check_certainty(graph),
     ]
@@ -68,7 +135,7 @@ def _check_references(base: EvidenceBase, graph: Graph) -> list[Finding]:
     return findings
 
 
-def _check_quotes(graph: Graph, archive: Archive | None) -> list[Finding]:
+def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None) -> list[Finding]:
     if archive is None:
         count = sum(len(uses) for uses in graph.quotes_by_source.values())
         return [warning("quotes-unverified", f"no source archive given: {count} quotes were not checked",
@@ -78,6 +145,11 @@ def _check_quotes(graph: Graph, archive: Archive | None) -> list[Finding]:
                       hint="pass --archive DIR or set EVIDENCE_ARCHIVE to the folder of archived source texts")]
     findings = []
     for source in graph.sources.values():
+        uses = graph.quotes_by_source.get(source.id, [])
+        if scope is not None:
+            uses = [use for use in uses if scope.has(use.record)]
+            if not uses and not scope.has(source):
+                continue  # nothing in scope reads this source's text
         try:
             text = archive.read(source.archive.file)
         except ArchiveError as exc:
@@ -90,7 +162,7 @@ def _check_quotes(graph: Graph, archive: Archive | None) -> list[Finding]:
                 *_at(source, "archive", "sha256"),
                 hint="the archived text changed: if the new copy is right, record its sha256 and re-check "
                      "every quote of this source; otherwise restore the original file"))
-        for use in graph.quotes_by_source.get(source.id, ()):
+        for use in uses:
             if find_quote(use.citation.quote, text.normalised).found:
                 continue
             near = nearest_passage(use.citation.quote, text.normalised)

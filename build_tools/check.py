@@ -1,0 +1,145 @@
+"""``python -m build_tools check``: everything CI checks, in one local command.
+
+Lint, validate (strict), build the site (strict), check its links, run the tests.
+Every step runs even when an earlier one fails (except the link check, which
+needs a site), so one run shows every problem; the exit code is 1 if any failed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import findings as fmt
+from .links import LinkCheckError, check_site, format_report
+from .validate import run
+
+STEPS = ("lint", "validate", "build", "links", "tests")
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where things are, as ``mkdocs.yml`` says (the single place that says it)."""
+
+    root: Path
+    config_file: Path
+    evidence: Path
+    archive: Path | None
+    site_dir: Path
+
+    @classmethod
+    def from_config(cls, config_file: Path) -> Project:
+        from mkdocs.config import load_config
+
+        config = load_config(str(config_file))
+        root = config_file.resolve().parent
+        plugin = config.plugins["evidence"].config
+        archive = plugin.archive  # mkdocs.yml reads $EVIDENCE_ARCHIVE itself (!ENV)
+        return cls(root, config_file.resolve(), root / plugin.evidence, root / archive if archive else None,
+                   Path(config.site_dir))
+
+
+def build_site(project: Project, site_dir: Path) -> subprocess.CompletedProcess[str]:
+    """``mkdocs build --strict`` into a fresh folder beside ``site_dir``, swapped in only if the build succeeds.
+
+    A failed build leaves the previous site as it was.
+    """
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-building-", dir=site_dir.parent))
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(project.config_file),
+             "--site-dir", str(staging)],
+            cwd=project.root, capture_output=True, text=True, check=False)
+        if result.returncode == 0:
+            old = site_dir.with_name(f".{site_dir.name}-old-{os.getpid()}")
+            if site_dir.exists():
+                site_dir.rename(old)
+            staging.rename(site_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        return result
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "text",
+         changed: list[Path] | None = None, pytest_args: Sequence[str] = ()) -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # keep order with child processes
+    project = Project.from_config(config_file)
+    results: dict[str, bool | None] = {}
+
+    def step(name: str, action: Callable[[], bool]) -> None:
+        if name in skip:
+            results[name] = None
+            return
+        _heading(name)
+        started = time.monotonic()
+        ok = action()
+        results[name] = ok
+        print(f"--> {name}: {'ok' if ok else 'FAILED'} ({time.monotonic() - started:.1f} s)", flush=True)
+
+    def lint() -> bool:
+        return subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=project.root).returncode == 0
+
+    def validate() -> bool:
+        report = run(project.evidence, project.archive, strict_mode=True, changed=changed)
+        if output_format == "github" and report.findings:
+            print(fmt.format_github(report.findings))
+        print(fmt.format_text(report.findings))
+        print(report.summary)
+        return report.ok
+
+    def build() -> bool:
+        result = build_site(project, project.site_dir)
+        if result.returncode == 0:
+            pages = sum(1 for _ in project.site_dir.rglob("*.html"))
+            print(f"built {_shown(project.site_dir)}/ ({pages} pages)")
+            return True
+        print((result.stdout + result.stderr).strip())
+        print(f"the build failed; {_shown(project.site_dir)}/ is left as it was")
+        return False
+
+    def links() -> bool:
+        if results.get("build") is False:
+            print("skipped: the site did not build")
+            return False
+        try:
+            report = check_site(project.site_dir)
+        except LinkCheckError as exc:
+            print(f"error: {exc}")
+            return False
+        print(format_report(report))
+        return report.ok
+
+    def tests() -> bool:
+        return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=project.root).returncode == 0
+
+    for name, action in zip(STEPS, (lint, validate, build, links, tests), strict=True):
+        step(name, action)
+    failed = [name for name, ok in results.items() if ok is False]
+    _heading("summary")
+    for name, ok in results.items():
+        print(f"{name:>9}: {'skipped' if ok is None else 'ok' if ok else 'FAILED'}")
+    if failed:
+        print(f"\ncheck failed: {', '.join(failed)}. Fix the first problem shown above each FAILED step, "
+              "then run `python -m build_tools check` again.")
+    return 1 if failed else 0
+
+
+def _heading(name: str) -> None:
+    print(f"\n==> {name}", flush=True)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

@@ -1,0 +1,174 @@
+"""The link check of the built site: internal links and anchors offline, external links with a cache."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Project
+from test_site import build, write_site_base
+
+from build_tools.links import check_site
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fixture site, built strict once; tests copy it before changing anything."""
+    project = Project(tmp_path_factory.mktemp("links"))
+    write_site_base(project)
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    return project.root / "site"
+
+
+@pytest.fixture
+def site(built: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "site"
+    shutil.copytree(built, copy)
+    return copy
+
+
+def _inject(page: Path, html: str) -> None:
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("</article>", html + "</article>", 1), encoding="utf-8")
+
+
+def test_a_built_site_passes_and_every_page_is_checked(site):
+    """The fixture site's links all resolve, and every HTML file (not only those linked) is a starting point."""
+    report = check_site(site)
+    assert report.ok, [str(b) for b in report.broken]
+    assert report.checked == len(list(site.rglob("*.html")))
+
+
+def test_broken_link_and_anchors_written_by_a_template_fail_with_page_and_line(site):
+    """What a template or override writes into the HTML, which MkDocs never validates, is checked."""
+    _inject(site / "claims" / "boards-feel-freer" / "index.html",
+            '<a href="../no-such-claim/">a</a> <a href="../../sources/journal-report/#no-such-anchor">b</a> '
+            '<a href="#not-on-this-page">c</a>')
+    report = check_site(site)
+    broken = {(b.page, b.url): b for b in report.broken}
+    page = "claims/boards-feel-freer/index.html"
+    assert set(broken) == {(page, "../no-such-claim/"), (page, "../../sources/journal-report/#no-such-anchor"),
+                           (page, "#not-on-this-page")}
+    assert "404" in broken[(page, "../no-such-claim/")].reason
+    assert "no-such-anchor" in broken[(page, "../../sources/journal-report/#no-such-anchor")].reason
+    assert all(b.line > 0 for b in report.broken)
+
+
+def test_broken_link_in_a_theme_override_fails_the_check(tmp_path):
+    """A link written by theme_overrides/main.html appears on every page; the check names the pages."""
+    project = Project(tmp_path)
+    write_site_base(project)
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "main.html").write_text(
+        '{% extends "base.html" %}\n{% block footer %}<a href="{{ base_url }}/about-us/">About</a>'
+        '{{ super() }}{% endblock %}\n', encoding="utf-8")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  font: false\n",
+                                                                 "  font: false\n  custom_dir: overrides\n"))
+    assert build(project).returncode == 0  # MkDocs itself sees nothing wrong
+    report = check_site(project.root / "site")
+    assert not report.ok
+    [broken] = report.broken  # one target, reported once, on a page that links to it
+    assert broken.url.endswith("about-us/") and "404" in broken.reason
+    assert 'about-us/">About</a>' in (project.root / "site" / broken.page).read_text(encoding="utf-8")
+
+
+def test_the_site_is_served_under_the_path_of_its_site_url(tmp_path):
+    """Absolute links of a site published below a path (GitHub Pages: /repo/) resolve, as they will online."""
+    project = Project(tmp_path)
+    write_site_base(project)
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "site_url: http://127.0.0.1:8000/", "site_url: https://example.org/synthesis/"))
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    assert 'href="/synthesis/assets/' in (project.root / "site" / "404.html").read_text(encoding="utf-8")
+    report = check_site(project.root / "site")
+    assert report.ok, [str(b) for b in report.broken]
+
+
+# --- external links ---------------------------------------------------------
+
+class _Recorder(http.server.SimpleHTTPRequestHandler):
+    requests: list[str]
+
+    def do_GET(self) -> None:
+        self.requests.append(self.path)
+        if self.path.startswith("/alive"):
+            body = b"<html><body>alive</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:
+            self.send_error(404)
+
+    do_HEAD = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def outside() -> Iterator[tuple[str, list[str]]]:
+    """Another web site, on another host name than the one the site is served on."""
+    requests: list[str] = []
+    handler = type("Handler", (_Recorder,), {"requests": requests})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://localhost:{server.server_address[1]}", requests
+    server.shutdown()
+    server.server_close()
+
+
+def test_external_links_are_not_fetched_by_default(site, outside):
+    base, requests = outside
+    _inject(site / "index.html", f'<a href="{base}/dead">dead</a>')
+    assert check_site(site).ok
+    assert requests == []
+
+
+def test_dead_external_link_is_reported_with_its_page_and_alive_ones_are_cached(site, outside, tmp_path):
+    base, requests = outside
+    _inject(site / "index.html", f'<a href="{base}/alive">alive</a> <a href="{base}/dead">dead</a>')
+    _inject(site / "sources" / "journal-report" / "index.html", f'<a href="{base}/dead">dead</a>')
+    cache = tmp_path / "cache" / "links.json"
+
+    offline = ["^https://"]  # the theme's own links to the web: this machine may have no network
+    report = check_site(site, external=True, cache=cache, ignore=offline)
+    assert {(b.url, b.external) for b in report.broken} == {(f"{base}/dead", True)}
+    assert {b.page for b in report.broken} <= {"index.html", "sources/journal-report/index.html"}
+    assert all("404" in b.reason and b.line > 0 for b in report.broken)
+    assert any(path.startswith("/alive") for path in requests)
+    assert list(json.loads(cache.read_text())["alive"]) == [f"{base}/alive"]
+
+    requests.clear()
+    again = check_site(site, external=True, cache=cache, ignore=offline)
+    assert not any(path.startswith("/alive") for path in requests), "a cached live link was fetched again"
+    assert any(path.startswith("/dead") for path in requests), "a dead link must be checked every time"
+    assert again.external_cached == 1 and {b.url for b in again.broken} == {f"{base}/dead"}
+
+
+def test_links_command_exit_codes_and_output(site):
+    command = [sys.executable, "-m", "build_tools", "links", "--site", str(site)]
+    ok = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "all links in" in ok.stdout
+    _inject(site / "index.html", '<a href="nowhere/">x</a>')
+    broken = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert broken.returncode == 1
+    assert "index.html:" in broken.stderr and "broken link nowhere/: 404" in broken.stderr
+    assert "Traceback" not in broken.stderr
+    missing = subprocess.run([*command[:-1], str(site / "missing")], capture_output=True, text=True, check=False)
+    assert missing.returncode == 2 and "build the site first" in missing.stderr

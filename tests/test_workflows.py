@@ -1,0 +1,143 @@
+"""CI configuration: the GitHub workflows, the pull-request template and pre-commit, checked as far as runs here."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import Project, write_valid_base
+
+ROOT = Path(__file__).parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def _workflow(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+
+
+def _steps(workflow: dict) -> list[dict]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def _runs(workflow: dict) -> str:
+    return "\n".join(step.get("run", "") for step in _steps(workflow))
+
+
+def test_workflows_are_valid_for_github_actions():
+    """Validated against SchemaStore's schema for workflows (vendored by check-jsonschema: no network)."""
+    files = sorted(WORKFLOWS.glob("*.yml"))
+    assert {f.name for f in files} == {"pull-request.yml", "publish.yml", "external-links.yml"}
+    result = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+                             *map(str, files)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version_noted():
+    for path in WORKFLOWS.glob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        for step in _steps(yaml.safe_load(text)):
+            if "uses" in step:
+                assert PINNED.match(step["uses"]), f"{path.name}: {step['uses']} is not pinned to a commit"
+                assert re.search(re.escape(step["uses"]) + r"\s+# v\d+\.\d+\.\d+", text), \
+                    f"{path.name}: {step['uses']} lacks a `# vX.Y.Z` comment"
+
+
+def test_pull_requests_run_the_local_check_with_annotations_and_keep_the_site():
+    workflow = _workflow("pull-request.yml")
+    assert "pull_request" in workflow[True]  # PyYAML reads the key `on` as True
+    assert workflow["permissions"] == {"contents": "read"}
+    runs = _runs(workflow)
+    assert 'python -m build_tools check --format github --changed-since "origin/$BASE_REF"' in runs
+    assert "apt-get install -y --no-install-recommends chromium" in runs
+    checkout = _steps(workflow)[0]
+    assert checkout["with"]["fetch-depth"] == 0  # --changed-since needs the base branch
+    upload = next(s for s in _steps(workflow) if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"] == "site/"
+    assert "!cancelled()" in upload["if"], "the site must be kept when a later check fails too"
+
+
+def test_main_is_checked_then_deployed_to_pages_with_least_privilege():
+    workflow = _workflow("publish.yml")
+    assert workflow[True]["push"]["branches"] == ["main"]
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    assert "python -m build_tools check" in _runs({"jobs": {"build": build}})
+    assert "permissions" not in build and workflow["permissions"] == {"contents": "read"}
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["steps"][0]["uses"].startswith("actions/deploy-pages@")
+    env = next(s for s in build["steps"] if s.get("run") == "python -m build_tools check")["env"]
+    assert env["SITE_URL"] == "${{ steps.pages.outputs.base_url }}/"
+
+
+def test_external_links_run_on_a_schedule_with_a_cache_kept_even_when_links_are_dead():
+    workflow = _workflow("external-links.yml")
+    assert workflow[True]["schedule"] and "workflow_dispatch" in workflow[True]
+    steps = _steps(workflow)
+    command = next(s["run"] for s in steps if "links --external" in s.get("run", ""))
+    cache_path = command.split("--cache ")[1].strip()
+    restore = next(s for s in steps if s.get("uses", "").startswith("actions/cache/restore@"))
+    save = next(s for s in steps if s.get("uses", "").startswith("actions/cache/save@"))
+    assert restore["with"]["path"] == save["with"]["path"] == cache_path
+    assert "!cancelled()" in save["if"]
+    assert steps.index(restore) < steps.index(save)
+
+
+def test_ci_and_readme_run_the_one_local_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    test_command = re.findall(r"```(?:sh|bash)?\n(.*?)\n```", readme, re.S)[1]
+    assert "-m build_tools check" in test_command
+    assert test_command.strip() in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_pull_request_template_has_the_checklist():
+    template = (ROOT / ".github" / "pull_request_template.md").read_text(encoding="utf-8")
+    for item in ("python -m build_tools check", "verbatim", "certainty", "- [ ]"):
+        assert item in template
+
+
+# --- pre-commit --------------------------------------------------------------
+
+@pytest.fixture
+def hooked_repo(project: Project) -> Project:
+    """A git repository with the project's pre-commit and yamllint configuration and a valid base."""
+    write_valid_base(project)
+    for name in (".pre-commit-config.yaml", ".yamllint.yaml"):
+        shutil.copy(ROOT / name, project.root / name)
+    (project.root / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=project.root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project.root, check=True)
+    return project
+
+
+def _pre_commit(project: Project, *files: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(project.root / ".pre-commit-home"),
+           "EVIDENCE_ARCHIVE": str(project.archive)}
+    return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--files", *files], cwd=project.root,
+                          capture_output=True, text=True, env=env, check=False)
+
+
+def test_pre_commit_passes_on_good_records(hooked_repo):
+    result = _pre_commit(hooked_repo, "evidence/claims/effect-unknown.yaml", "evidence/themes/autonomy.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "validate changed records" in result.stdout and "Passed" in result.stdout
+
+
+def test_pre_commit_catches_a_wrong_quote_and_bad_yaml(hooked_repo):
+    claim = hooked_repo.evidence / "claims" / "effect-unknown.yaml"
+    claim.write_text(claim.read_text(encoding="utf-8").replace("too soon to say", "too early to say"),
+                     encoding="utf-8")
+    theme = hooked_repo.evidence / "themes" / "autonomy.yaml"
+    theme.write_text(theme.read_text(encoding="utf-8") + "title: Autonomy again\n", encoding="utf-8")
+    result = _pre_commit(hooked_repo, "evidence/claims/effect-unknown.yaml", "evidence/themes/autonomy.yaml")
+    assert result.returncode == 1
+    assert "effect-unknown.yaml:" in result.stdout and "quote-not-found" in result.stdout
+    assert "field 'title' appears twice" in result.stdout  # our validator
+    assert "key-duplicates" in result.stdout  # yamllint
