@@ -158,6 +158,9 @@ def test_real_site_builds_strict(tmp_path):
         for evidence in claim.evidence:
             page = (site / "sources" / evidence.source / "index.html").read_text(encoding="utf-8")
             assert f'href="../../claims/{claim.id}/"' in page, (evidence.source, claim.id)
+    # the contributor guide is a page of the site, included from CONTRIBUTING.md (one text, two places)
+    guide = (site / "contributing" / "index.html").read_text(encoding="utf-8")
+    assert guide.count("[unresolved-reference]") == 2 and "Fixing the ten most common errors" in guide
 
 
 def test_real_evidence_base_covers_every_theme_and_links_every_recommendation_and_question():

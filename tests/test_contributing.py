@@ -1,0 +1,95 @@
+"""The contributor guide tells the truth: its walkthrough validates, and its ten error messages are real.
+
+Each mistake below is made on the guide's example claim, in a copy of the real
+evidence base, and validated against the real archive; the guide must show the
+validator's output word for word. When a message changes, this test shows the new
+text to paste into CONTRIBUTING.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+GUIDE = ROOT / "CONTRIBUTING.md"
+ARCHIVE = Path(os.environ.get("EVIDENCE_ARCHIVE", ROOT.parent / "shared" / "sources")).resolve()
+CLAIM_PATH = "evidence/claims/larger-ccgs-struggle-to-engage.yaml"
+
+EXAMPLE = """\
+# yaml-language-server: $schema=../../schemas/claim.schema.json
+id: larger-ccgs-struggle-to-engage
+statement: >-
+  In the King's Fund/Nuffield Trust case studies, larger CCGs seemed to find it harder to engage
+  GPs and to build a culture of collective ownership.
+themes:
+  - gp-engagement-and-ownership
+  - variation-between-ccgs
+certainty: low
+certainty_rationale: >-
+  One study of six CCGs, known only through a news report of it; no figures are given.
+certainty_concerns:
+  - adequacy
+evidence:
+  - source: white-2013-gps-disengaged-from-ccgs
+    quote: "Larger CCGs, in particular, may struggle to engage GPs and create a culture of collective ownership"
+    stance: supports
+"""
+
+# (title in the guide, the example with the mistake made)
+MISTAKES = {
+    "A colon in unquoted text": EXAMPLE.replace(
+        'quote: "Larger CCGs, in particular, may struggle to engage GPs and create a culture of collective '
+        'ownership"',
+        "quote: Chris Naylor said: CCGs have a real opportunity"),
+    "A quote that is not word for word": EXAMPLE.replace("may struggle to engage", "may fail to engage"),
+    "A source id that does not exist": EXAMPLE.replace(
+        "source: white-2013-gps-disengaged-from-ccgs", "source: white-2013-gps-disengaged"),
+    "A theme id that does not exist": EXAMPLE.replace("  - variation-between-ccgs", "  - variation"),
+    "A misspelt field": EXAMPLE.replace("statement:", "statment:"),
+    "A missing field": re.sub(r"certainty_rationale: >-\n  .*\n", "", EXAMPLE),
+    "A value that is not allowed": EXAMPLE.replace("certainty: low", "certainty: medium"),
+    "An id that differs from the file name": EXAMPLE.replace(
+        "id: larger-ccgs-struggle-to-engage", "id: larger-ccgs-struggle"),
+    "A field given twice": EXAMPLE.replace("certainty: low\n", "certainty: low\ncertainty: moderate\n"),
+    "High certainty on one study": EXAMPLE.replace("certainty: low", "certainty: high"),
+}
+
+
+@pytest.fixture(scope="module")
+def base_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("contributing")
+    shutil.copytree(ROOT / "evidence", root / "evidence")
+    return root
+
+
+def _validate(root: Path, claim: str) -> subprocess.CompletedProcess[str]:
+    (root / CLAIM_PATH).write_text(claim, encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "build_tools", "validate", "--strict", "--archive", str(ARCHIVE)],
+                          cwd=root, capture_output=True, text=True, check=False)
+
+
+def test_the_walkthrough_claim_validates(base_copy):
+    result = _validate(base_copy, EXAMPLE)
+    assert result.returncode == 0, result.stderr
+    assert EXAMPLE.split("\n", 1)[1] in GUIDE.read_text(encoding="utf-8"), "the guide's example claim changed"
+
+
+@pytest.mark.parametrize("title", list(MISTAKES))
+def test_the_guide_shows_the_real_message_for_each_common_mistake(base_copy, title):
+    result = _validate(base_copy, MISTAKES[title])
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    message = "\n".join(line for line in result.stderr.strip().splitlines()
+                        if not re.fullmatch(r"\d+ errors?, \d+ warnings?", line))
+    assert CLAIM_PATH in message
+    guide = GUIDE.read_text(encoding="utf-8")
+    assert f"### {title}" in guide
+    section = guide.split(f"### {title}", 1)[1].split("\n### ", 1)[0]
+    assert message in section, f"CONTRIBUTING.md, '{title}' should show:\n{message}"
