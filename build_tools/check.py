@@ -8,10 +8,8 @@ needs a site), so one run shows every problem; the exit code is 1 if any failed.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,27 +45,11 @@ class Project:
 
 
 def build_site(project: Project, site_dir: Path) -> subprocess.CompletedProcess[str]:
-    """``mkdocs build --strict`` into a fresh folder beside ``site_dir``, swapped in only if the build succeeds.
-
-    A failed build leaves the previous site as it was.
-    """
-    site_dir = site_dir.resolve()
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-building-", dir=site_dir.parent))
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(project.config_file),
-             "--site-dir", str(staging)],
-            cwd=project.root, capture_output=True, text=True, check=False)
-        if result.returncode == 0:
-            old = site_dir.with_name(f".{site_dir.name}-old-{os.getpid()}")
-            if site_dir.exists():
-                site_dir.rename(old)
-            staging.rename(site_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        return result
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    """``mkdocs build --strict``; the evidence plugin swaps the new site in only if the build succeeds."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(project.config_file),
+         "--site-dir", str(site_dir)],
+        cwd=project.root, capture_output=True, text=True, check=False)
 
 
 def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "text",

@@ -11,6 +11,8 @@ import difflib
 import logging
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,32 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _IN_NAV = {"index.md", "evidence-map.md"} | {f"{k.folder}/index.md" for k in KINDS.values()}
 
 
+class StagedSite:
+    """``mkdocs build`` into a folder beside the site, swapped in only when the build succeeded.
+
+    MkDocs empties ``site_dir`` before building, so a failed build (invalid records,
+    strict warnings) would otherwise leave readers, previews and deploy scripts with
+    half a site or none.
+    """
+
+    def __init__(self, site_dir: Path) -> None:
+        self.site_dir = site_dir.resolve()
+        self.site_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.site_dir.name}-building-", dir=self.site_dir.parent))
+        self.complete = False
+
+    def finish(self) -> None:
+        if not self.complete:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            log.info(f"the build failed: {self.site_dir} is left as it was")
+            return
+        old = self.site_dir.with_name(f".{self.site_dir.name}-old-{os.getpid()}")
+        if self.site_dir.exists():
+            self.site_dir.rename(old)
+        self.staging.rename(self.site_dir)
+        shutil.rmtree(old, ignore_errors=True)
+
+
 class EvidenceConfig(base.Config):
     evidence = c.Type(str, default="evidence")
     """Folder of YAML records, relative to mkdocs.yml."""
@@ -46,11 +74,21 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def __init__(self) -> None:
         self.graph: Graph | None = None
         self.xref_errors: list[str] = []
+        self.command: str | None = None
+        self.dirty = False
+        self.site: StagedSite | None = None
 
     def _root(self, config: MkDocsConfig) -> Path:
         return Path(config.config_file_path or ".").resolve().parent
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command, self.dirty = command, dirty
+
     def on_config(self, config: MkDocsConfig, /) -> MkDocsConfig:
+        self.xref_errors = []
+        if self.command in ("build", "gh-deploy") and not self.dirty:
+            self.site = StagedSite(Path(config.site_dir))
+            config.site_dir = str(self.site.staging)
         if not config.repo_url:
             # "Edit this page" needs the repository's address; without it MkDocs would warn on every page.
             config.edit_uri = None
@@ -130,6 +168,19 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             raise PluginError("unknown cross-references:\n" + "\n".join(errors)
                               + "\nuse [](kind:id) with the id of an existing record")
         return env
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.site:
+            self.site.complete = True  # strict mode may still abort the build after this event
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.site:
+            self.site.complete = False
+
+    def on_shutdown(self) -> None:
+        if self.site:
+            self.site.finish()
+            self.site = None
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when a record, a template or a theme override changes (MkDocs watches overrides

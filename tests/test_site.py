@@ -324,3 +324,29 @@ def test_search_index_tags_and_palettes(site_project):
     assert re.search(r'<a href="../../tags/#tag:autonomy" class="md-tag">Autonomy</a>', claim)
     tags = html(site_project, "tags/index.html")
     assert 'href="../claims/change-is-quick/"' in tags
+
+
+def test_a_failed_build_leaves_the_previous_site_as_it_was(site_project):
+    """Built aside and swapped in: neither invalid records nor a strict-mode warning wipe the published site."""
+    assert build(site_project).returncode == 0
+    marker = site_project.root / "site" / "marker.txt"
+    marker.write_text("previous build", encoding="utf-8")
+
+    overview = site_project.root / "content" / "overview.md"
+    overview.write_text(overview.read_text(encoding="utf-8") + "\n[gone](missing.md)\n", encoding="utf-8")
+    warned = build(site_project)
+    assert warned.returncode == 1 and "missing.md" in warned.stderr  # a warning, fatal only in strict mode
+    assert marker.read_text(encoding="utf-8") == "previous build"
+
+    claim = site_project.evidence / "claims" / "effect-unknown.yaml"
+    original = claim.read_text(encoding="utf-8")
+    claim.write_text("id: [broken\n", encoding="utf-8")
+    invalid = build(site_project)
+    assert invalid.returncode == 1 and "effect-unknown.yaml" in invalid.stderr
+    assert marker.read_text(encoding="utf-8") == "previous build"
+    assert sorted(p.name for p in site_project.root.iterdir() if p.name.startswith(".site")) == []
+
+    overview.write_text(overview.read_text(encoding="utf-8").replace("[gone](missing.md)", ""), encoding="utf-8")
+    claim.write_text(original, encoding="utf-8")
+    assert build(site_project).returncode == 0
+    assert not marker.exists() and (site_project.root / "site" / "index.html").is_file()
