@@ -181,8 +181,10 @@ class Source(Record):
     publisher: Text | None = None
     date: PartialDate
     type: SourceType = Field(description="What kind of document this is.")
-    url: HttpUrl | None = None
-    doi: Doi | None = None
+    url: HttpUrl | None = Field(default=None, description="Where the document can be read: an http:// or "
+                                "https:// address (no javascript:, data: or other schemes).")
+    doi: Doi | None = Field(default=None, description="A DOI without the https://doi.org/ prefix, "
+                            "e.g. 10.1136/bmj.g2306.")
     study: RecordId | None = Field(default=None, description="Id of the study this source reports, if any.")
     archive: Archive
     summary: Text | None = Field(default=None, description="What the document is, in our words.")

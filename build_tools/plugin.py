@@ -24,6 +24,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from .external_links import add_rel
 from .findings import Severity, format_text
 from .graph import Graph
 from .model import KINDS
@@ -168,6 +169,12 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             raise PluginError("unknown cross-references:\n" + "\n".join(errors)
                               + "\nuse [](kind:id) with the id of an existing record")
         return env
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        return add_rel(output)
+
+    def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
+        return add_rel(output_content) if template_name.endswith(".html") else output_content  # 404.html
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.site:

@@ -1,0 +1,120 @@
+"""Records from strangers: what a hostile or careless pull request cannot do.
+
+Other protections are tested beside the code they protect: escaping in test_site.py,
+YAML tags, duplicate keys, size, encodings and ids in test_load.py, archive paths in
+test_validate.py, fuzzing in test_fuzz.py, atomic builds in test_site.py.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Project
+from test_site import build, html, write_site_base
+
+from build_tools.external_links import add_rel
+from build_tools.load import load_evidence
+from build_tools.validate import run
+
+
+def _findings(project: Project):
+    return run(project.evidence, project.archive).findings
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "JavaScript:alert(document.cookie)", " javascript:alert(1)",
+    "data:text/html,<script>x</script>", "vbscript:msgbox(1)", "file:///etc/passwd",
+    "https://example.org/\"><script>", "//evil.example/x",
+])
+def test_only_http_and_https_addresses_are_accepted(valid_project, url):
+    path = valid_project.evidence / "sources" / "journal-report.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + f"url: '{url}'\n", encoding="utf-8")
+    [finding] = [f for f in _findings(valid_project) if f.code == "bad-value"]
+    assert finding.file.endswith("journal-report.yaml") and finding.line == 11
+    assert "an http:// or https:// address" in finding.hint
+
+
+def test_alias_bomb_is_rejected_at_once():
+    """"Billion laughs": nine levels of ten aliases would expand to 10⁹ strings; it is refused unexpanded."""
+    lines = ["id: bomb", 'a0: &a0 "lol"']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    lines += ["title: *a9", "summary: boom"]
+    project = Project(Path(__import__("tempfile").mkdtemp()))
+    project.write("theme", "bomb", "\n".join(lines) + "\n")
+    started = time.perf_counter()
+    base = load_evidence(project.evidence)
+    elapsed = time.perf_counter() - started
+    assert {f.code for f in base.findings} >= {"yaml-alias"}
+    assert base.records["theme"] == {}
+    assert elapsed < 1.0, f"took {elapsed:.2f} s: aliases are being expanded"
+
+
+def test_absolute_archive_path_is_rejected(valid_project):
+    path = valid_project.evidence / "sources" / "second-report.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("file: other.txt", "file: /etc/passwd"),
+                    encoding="utf-8")
+    [finding] = [f for f in _findings(valid_project) if f.code == "bad-value"]
+    assert finding.line == 8 and "no folders" in finding.hint
+
+
+# --- external links ------------------------------------------------------------
+
+@pytest.fixture
+def site_project(project: Project) -> Project:
+    write_site_base(project)
+    return project
+
+
+def test_every_external_link_in_the_built_site_has_noopener_noreferrer(site_project):
+    """Record links, hand-written links, raw HTML and the theme's own links (repository, generator, 404 page)."""
+    source = site_project.evidence / "sources" / "journal-report.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + "url: https://example.org/report\n", encoding="utf-8")
+    overview = site_project.root / "content" / "overview.md"
+    overview.write_text(overview.read_text(encoding="utf-8") + "\n[Out](https://example.org/a) and "
+                        '<a href="http://example.org/b" rel="external">raw</a> and [in](methods.md)\n',
+                        encoding="utf-8")
+    result = build(site_project, {"REPO_URL": "https://github.com/example/synthesis"})
+    assert result.returncode == 0, result.stderr
+    external = internal = 0
+    for page in (site_project.root / "site").rglob("*.html"):
+        for tag in re.findall(r"<a\s[^>]*>", page.read_text(encoding="utf-8")):
+            href = re.search(r'href="([^"]*)"', tag)
+            if not href:
+                continue
+            if re.match(r"(https?:)?//", href.group(1)):
+                external += 1
+                rel = re.search(r'rel="([^"]*)"', tag)
+                assert rel and {"noopener", "noreferrer"} <= set(rel.group(1).split()), (page, tag)
+            else:
+                internal += 1
+                assert "noreferrer" not in tag, (page, tag)
+    assert external > 10 and internal > 10
+    overview_html = html(site_project, "overview/index.html")
+    assert 'rel="external noopener noreferrer"' in overview_html
+    assert '<a href="https://example.org/report" rel="noopener noreferrer">' in html(
+        site_project, "sources/journal-report/index.html")
+
+
+def test_add_rel_leaves_everything_else_byte_for_byte():
+    page = ('<html>\n<body>\n<p title="a &gt; b">x</p><a href="../x/">in</a>\n'
+            '  <a class="k" href="https://e.org/?a=1&amp;b=2">out</a><a href="mailto:x@e.org"/></body></html>')
+    assert add_rel(page) == page.replace('">out', '" rel="noopener noreferrer">out').replace(
+        'x@e.org"/>', 'x@e.org" rel="noopener noreferrer"/>')
+
+
+# --- nothing lost ------------------------------------------------------------------
+
+def test_no_command_rewrites_a_record(valid_project):
+    """validate (any mode), schema --check and links read records; only `new` writes, and never over a file."""
+    before = {p: p.read_bytes() for p in valid_project.evidence.rglob("*.yaml")}
+    commands = [["validate", "--archive", "archive"], ["validate", "--strict", "--format", "json"],
+                ["validate", "evidence/claims/effect-unknown.yaml"], ["new", "claim", "effect-unknown"]]
+    for command in commands:
+        subprocess.run([sys.executable, "-m", "build_tools", *command], cwd=valid_project.root,
+                       capture_output=True, check=False)
+    assert {p: p.read_bytes() for p in valid_project.evidence.rglob("*.yaml")} == before
