@@ -28,6 +28,15 @@ from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
 CACHE_MAX_AGE = timedelta(days=7)
+# A page only our server serves, with one broken anchor: if LinkChecker does not report it,
+# anchors were not checked, and the check fails instead of passing silently.
+CANARY = "__linkcheck-canary__/"
+_CANARY_HTML = b'<!doctype html><title>canary</title><a href="#no-such-anchor">x</a>'
+# LinkChecker's command line, except that it keeps running as the user who started it: as root (CI
+# containers) it would switch to "nobody", who may not read a private checkout, and then skip
+# anchor checks without a word.
+_RUN_LINKCHECKER = ("import sys; from linkcheck.command import linkchecker as cli; "
+                    "cli.drop_privileges = lambda: None; sys.argv[0] = 'linkchecker'; sys.exit(cli.linkchecker())")
 _FILTERED = "filtered"  # LinkChecker's result for a URL it was told not to fetch
 
 
@@ -85,8 +94,8 @@ def check_site(site_dir: Path, *, external: bool = False, cache: Path | None = N
             tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "linkcheckerrc"
         config.write_text(_config(external, fresh, site_url, ignore), encoding="utf-8")
-        urls = "\n".join(base_url + _url_path(page) for page in pages)
-        command = [sys.executable, "-m", "linkcheck", "--config", str(config), "--no-status", "--output", "csv",
+        urls = "\n".join([base_url + CANARY, *(base_url + _url_path(page) for page in pages)])
+        command = [sys.executable, "-c", _RUN_LINKCHECKER, "--config", str(config), "--no-status", "--output", "csv",
                    "--stdin"]
         if external:
             command += ["--check-extern", "--verbose"]  # verbose: links found alive too, for the cache
@@ -95,8 +104,12 @@ def check_site(site_dir: Path, *, external: bool = False, cache: Path | None = N
         raise LinkCheckError(f"LinkChecker failed (exit {result.returncode}):\n{result.stderr.strip()}")
     report = LinkReport(checked=len(pages), external_cached=len(fresh))
     alive: dict[str, str] = {}
+    canary_seen = False
     for row in _rows(result.stdout):
         url = row["url"]
+        if row["parentname"] == base_url + CANARY:
+            canary_seen = canary_seen or "no-such-anchor" in row["warningstring"]
+            continue
         is_external = not url.startswith(base_url)
         if is_external and row["result"] != _FILTERED:
             report.external_checked += 1
@@ -106,6 +119,9 @@ def check_site(site_dir: Path, *, external: bool = False, cache: Path | None = N
                                             int(row["column"] or 0), row["urlname"], problem, is_external))
         elif is_external and row["valid"] == "True" and row["result"] != _FILTERED and url.startswith("http"):
             alive[url] = row["result"]
+    if not canary_seen:
+        raise LinkCheckError("LinkChecker did not report a broken #anchor planted to test it: anchors were not "
+                             f"checked. Its messages:\n{result.stderr.strip()}")
     if external and cache:
         _write_cache(cache, fresh, alive, now)
     report.broken.sort(key=lambda b: (b.page, b.line, b.column, b.url))
@@ -143,6 +159,16 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if not path.startswith(self.prefix):
             return str(Path(self.directory) / ".not-in-site")  # outside the site: 404
         return super().translate_path("/" + path[len(self.prefix):])
+
+    def do_GET(self) -> None:
+        if self.path == self.prefix + CANARY:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(_CANARY_HTML)))
+            self.end_headers()
+            self.wfile.write(_CANARY_HTML)
+            return
+        super().do_GET()
 
     def end_headers(self) -> None:
         # Tells LinkChecker this server welcomes a fast crawl (it limits unknown hosts to a few requests a second).

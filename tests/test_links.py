@@ -172,3 +172,13 @@ def test_links_command_exit_codes_and_output(site):
     assert "Traceback" not in broken.stderr
     missing = subprocess.run([*command[:-1], str(site / "missing")], capture_output=True, text=True, check=False)
     assert missing.returncode == 2 and "build the site first" in missing.stderr
+
+
+def test_the_check_fails_loudly_when_anchors_go_unchecked(site, monkeypatch):
+    """A planted broken anchor proves anchors were checked; without AnchorCheck the check errors, never passes."""
+    from build_tools import links
+
+    original = links._config
+    monkeypatch.setattr(links, "_config", lambda *args: original(*args).replace("[AnchorCheck]", ""))
+    with pytest.raises(links.LinkCheckError, match="anchors were not checked"):
+        check_site(site)
