@@ -111,8 +111,10 @@ def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "t
     for name, ok in results.items():
         print(f"{name:>9}: {'skipped' if ok is None else 'ok' if ok else 'FAILED'}")
     if failed:
+        from .cli import invocation
+
         print(f"\ncheck failed: {', '.join(failed)}. Fix the first problem shown above each FAILED step, "
-              "then run `python -m build_tools check` again.")
+              f"then run `{invocation()} check` again.")
     return 1 if failed else 0
 
 

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         except ScaffoldError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        print(f"wrote {path}: fill in the empty values, then run `python -m build_tools validate`")
+        print(f"wrote {path}: fill in the empty values, then run `{invocation()} validate --strict {path}`")
         return 0
     if args.check:
         stale = stale_schemas(args.out)
@@ -104,6 +104,18 @@ def main(argv: list[str] | None = None) -> int:
     for path in write_schemas(args.out):
         print(f"wrote {path}")
     return 0
+
+
+def invocation() -> str:
+    """How to run these tools again, as the user just did: `.venv/bin/python -m build_tools` in a project."""
+    executable = Path(sys.executable)
+    try:
+        shown = os.path.relpath(executable)
+    except ValueError:
+        shown = str(executable)
+    if shown.startswith("..") or os.path.isabs(shown):
+        shown = "python"
+    return f"{shown} -m build_tools"
 
 
 class GitError(Exception):

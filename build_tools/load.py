@@ -325,12 +325,13 @@ def _schema_finding(kind: Kind, item: dict[str, Any], positions: dict[Path_, tup
         hint = f"did you mean '{close[0]}'? " if close else ""
         hint += "allowed fields here: " + ", ".join(allowed)
         return error("unknown-field", f"unknown field '{where}' in a {kind.name}", shown, line, column, hint)
+    choices = [c.strip().strip("'") for c in ctx.get("expected", "").replace(" or ", ", ").split(",") if c.strip()]
     if kind_of == "string_too_short" or (kind_of in {"string_pattern_mismatch", "enum"} and item.get("input") == ""):
-        return error("empty-value", f"{where} must not be empty", shown, line, column,
-                     _fill_in_hint(kind.model, loc))
+        hint = _fill_in_hint(kind.model, loc)
+        if kind_of == "enum":
+            hint += f": one of {', '.join(choices)}"
+        return error("empty-value", f"{where} must not be empty", shown, line, column, hint)
     if kind_of == "enum":
-        expected = ctx.get("expected", "")
-        choices = [c.strip().strip("'") for c in expected.replace(" or ", ", ").split(",") if c.strip()]
         close = difflib.get_close_matches(str(item.get("input")), choices, n=1, cutoff=0.5)
         hint = (f"did you mean '{close[0]}'? " if close else "") + f"choose one of: {', '.join(choices)}"
         return error("bad-value", f"{where}: '{item.get('input')}' is not an allowed value", shown, line, column,
