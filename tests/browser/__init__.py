@@ -1,0 +1,1 @@
+"""Browser tests: the real site in Debian's Chromium, driven by Playwright."""

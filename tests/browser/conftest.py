@@ -1,0 +1,50 @@
+"""One real site and one Chromium for the whole browser session; a fresh browser context for each test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .harness import CHROMIUM, DESKTOP, Site, archive_dir, launch_chromium, page_types, served_site
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    if not archive_dir().is_dir():
+        pytest.skip(f"the source archive {archive_dir()} is missing: the real site cannot be built")
+    with served_site(tmp_path_factory.mktemp("browser")) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install -y chromium); "
+                    "they never download a browser", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def types() -> dict[str, str]:
+    """Page type name → path of one page of that type."""
+    return page_types()
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(viewport=DESKTOP, color_scheme="light", reduced_motion="reduce")
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: Any) -> Any:
+    return context.new_page()

@@ -1,0 +1,160 @@
+"""Build the real site, serve it on 127.0.0.1 and drive Debian's Chromium through Playwright.
+
+Shared by the browser tests and by ``screenshots.py``. Nothing here downloads a
+browser: Playwright only ever launches ``/usr/bin/chromium``, with the flags that
+keep Chromium from calling Google's services.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+
+
+def archive_dir() -> Path:
+    """The archive of source texts: ``EVIDENCE_ARCHIVE`` (relative to the project) or ``../shared/sources``."""
+    configured = os.environ.get("EVIDENCE_ARCHIVE")
+    return (ROOT / configured).resolve() if configured else ROOT.parent / "shared" / "sources"
+
+
+def build_site(out_dir: Path, site_url: str) -> None:
+    """``mkdocs build --strict`` of the project's own site into ``out_dir``; raises with MkDocs' output on failure."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL"}}
+    environment.update({"EVIDENCE_ARCHIVE": str(archive_dir()), "NO_MKDOCS_2_WARNING": "1", "SITE_URL": site_url})
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out_dir)], cwd=ROOT,
+                            capture_output=True, text=True, env=environment, check=False)
+    if result.returncode != 0 or "WARNING" in result.stderr:
+        raise RuntimeError(f"mkdocs build --strict failed:\n{result.stderr}")
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class SiteServer:
+    """A static file server on 127.0.0.1 and a free port, bound at once so the address is known before the build."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="site-server", daemon=True)
+
+    @property
+    def host(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}/"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.server_close()
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    host: str
+    directory: Path
+
+    def pages(self) -> list[str]:
+        """The path of every HTML page of the built site, relative to its root ('' for the home page)."""
+        paths = []
+        for page in sorted(self.directory.rglob("index.html")):
+            relative = page.parent.relative_to(self.directory).as_posix()
+            paths.append("" if relative == "." else f"{relative}/")
+        return paths
+
+
+@contextmanager
+def served_site(work_dir: Path) -> Iterator[Site]:
+    """Build the real site into ``work_dir/site`` with ``site_url`` set to where it is served, and serve it."""
+    directory = work_dir / "site"
+    server = SiteServer(directory)
+    try:
+        build_site(directory, server.url)
+        server.start()
+        yield Site(server.url, server.host, directory)
+    finally:
+        server.close()
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium, headless. Fails, never downloads, when it is not installed."""
+    if not CHROMIUM.is_file():
+        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); "
+                           "the browser tests never download a browser")
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+def page_types() -> dict[str, str]:
+    """One page of every type, by name: path relative to the site root.
+
+    Record pages are picked from the real evidence base, each the richest of its
+    kind (most evidence, most claims, most quotes), so that the widest tables and
+    longest lists are the ones tested.
+    """
+    from build_tools.graph import build_graph
+    from build_tools.load import load_evidence
+
+    graph = build_graph(load_evidence(ROOT / "evidence"))
+
+    def richest(records: dict[str, Any], size: Any) -> str:
+        return min(records.values(), key=lambda r: (-size(r), r.id)).id
+
+    claim = richest(graph.claims, lambda c: 100 * graph.is_contested(c) + len(c.evidence))
+    theme = richest(graph.themes, lambda t: len(graph.claims_by_theme.get(t.id, [])))
+    source = richest(graph.sources, lambda s: len(graph.quotes_by_source.get(s.id, [])))
+    study = richest(graph.studies, lambda s: len(graph.reports_by_study.get(s.id, [])))
+    recommendation = richest(graph.recommendations, lambda r: len(r.claims))
+    question = richest(graph.questions, lambda q: len(q.claims))
+    return {
+        "home": "",
+        "overview": "overview/",
+        "methods": "methods/",
+        "themes": "themes/",
+        "claims": "claims/",
+        "sources": "sources/",
+        "studies": "studies/",
+        "recommendations": "recommendations/",
+        "questions": "questions/",
+        "evidence-map": "evidence-map/",
+        "tags": "tags/",
+        "claim": f"claims/{claim}/",
+        "theme": f"themes/{theme}/",
+        "source": f"sources/{source}/",
+        "study": f"studies/{study}/",
+        "recommendation": f"recommendations/{recommendation}/",
+        "question": f"questions/{question}/",
+    }

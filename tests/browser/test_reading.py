@@ -1,0 +1,137 @@
+"""A reader's path through the real site in Chromium: home, search, claim ⇄ source, previews, map, palette."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+from playwright.sync_api import expect
+
+from build_tools.graph import build_graph
+from build_tools.load import load_evidence
+
+from .harness import ROOT
+
+GRAPH = build_graph(load_evidence(ROOT / "evidence"))
+WORD = re.compile(r"(?<![\w'’-])[a-z]{7,}(?![\w'’-])")
+
+
+def words(text: str) -> set[str]:
+    return set(WORD.findall(text.lower()))
+
+
+# Material's instant navigation makes every link absolute: links are matched on the full address.
+
+
+def heading(page) -> str:
+    return " ".join(page.locator(".md-content h1").first.inner_text().replace("¶", "").split())
+
+
+def test_home_loads_with_headline_findings_and_themes(page, site):
+    response = page.goto(site.url)
+    assert response is not None and response.ok
+    expect(page).to_have_title(re.compile("Clinical leadership"))
+    assert heading(page) == "Clinical leadership in clinical commissioning groups"
+    headline = [c for c in GRAPH.claims.values() if c.headline]
+    assert headline
+    for claim in headline:
+        expect(page.locator(f'.md-content a[href="{site.url}claims/{claim.id}/"]').first).to_be_visible()
+    for theme in GRAPH.themes.values():
+        expect(page.locator(f'.md-content a[href="{site.url}themes/{theme.id}/"]').first).to_be_visible()
+
+
+def quote_only_word() -> tuple[str, str]:
+    """A word that occurs in the quotes of exactly one claim and in no claim's statement or any record's title.
+
+    Long words first (short ones are likelier to be stemmed into common ones), then alphabetical.
+    """
+    in_statements = set().union(*(words(c.statement + " " + c.id.replace("-", " ")) for c in GRAPH.claims.values()))
+    titles = [r.title_text for kind in ("sources", "studies", "themes", "recommendations", "questions")
+              for r in getattr(GRAPH, kind).values()]
+    excluded = in_statements | set().union(*(words(t) for t in titles))
+    owners: dict[str, set[str]] = {}
+    for claim in GRAPH.claims.values():
+        for evidence in claim.evidence:
+            for word in words(evidence.quote) - excluded:
+                owners.setdefault(word, set()).add(claim.id)
+    candidates = {word: next(iter(ids)) for word, ids in owners.items() if len(ids) == 1}
+    assert candidates, "no word of the quotes is absent from every statement"
+    return min(candidates.items(), key=lambda item: (len(item[0]) < 8, item[0]))
+
+
+def test_search_finds_a_claim_by_a_word_only_in_one_of_its_quotes(page, site):
+    word, claim_id = quote_only_word()
+    claim = GRAPH.claims[claim_id]
+    assert word not in claim.statement.lower()
+    index = json.loads((site.directory / "search" / "search_index.json").read_text(encoding="utf-8"))
+    pages_with_word = Counter(d["location"].split("#")[0] for d in index["docs"] if word in d["text"].lower())
+    assert f"claims/{claim_id}/" in pages_with_word
+    page.goto(site.url)
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially(word, delay=20)
+    result = page.locator(f".md-search-result a[href*='claims/{claim_id}/']").first
+    expect(result).to_be_visible()
+    result.click()
+    page.wait_for_url(re.compile(rf"/claims/{claim_id}/"))
+    expect(page.locator(".md-content h1")).to_contain_text(claim.statement)
+
+
+def test_claim_to_source_and_back_to_the_claim(page, site, types):
+    claim_id = types["claim"].split("/")[1]
+    claim = GRAPH.claims[claim_id]
+    source_id = claim.evidence[0].source
+    page.goto(site.url + types["claim"])
+    assert claim.statement in heading(page)
+    page.locator(f"#evidence ~ * a[href='{site.url}sources/{source_id}/']").first.click()
+    page.wait_for_url(re.compile(rf"/sources/{source_id}/$"))
+    expect(page.locator(".md-content h1")).to_contain_text(GRAPH.sources[source_id].title)
+    # the browser's back button returns to the claim (instant navigation keeps history)
+    page.go_back()
+    page.wait_for_url(re.compile(rf"/claims/{claim_id}/$"))
+    expect(page.locator(".md-content h1")).to_contain_text(claim.statement)
+    # and the source page links back to every claim quoting it
+    page.go_forward()
+    page.wait_for_url(re.compile(rf"/sources/{source_id}/$"))
+    page.locator(f".md-content a[href='{site.url}claims/{claim_id}/']").first.click()
+    page.wait_for_url(re.compile(rf"/claims/{claim_id}/$"))
+    expect(page.locator(".md-content h1")).to_contain_text(claim.statement)
+
+
+def test_hovering_a_cross_reference_shows_a_preview_of_its_target(page, site):
+    page.goto(site.url + "overview/")
+    link = page.locator(f".md-content a[href^='{site.url}claims/']").first
+    claim_id = link.get_attribute("href").removeprefix(site.url).split("/")[1]
+    link.hover()
+    preview = page.locator(".md-tooltip2--active[role='dialog']")
+    expect(preview).to_be_visible()
+    expect(preview).to_contain_text(GRAPH.claims[claim_id].statement)
+
+
+def test_evidence_map_renders_and_its_cells_link_to_claims(page, site):
+    page.goto(site.url + "evidence-map/")
+    table = page.locator(".md-content table").first
+    expect(table).to_be_visible()
+    assert table.locator("tbody tr").count() == len(GRAPH.themes)
+    links = table.locator(f"tbody a[href^='{site.url}claims/']")
+    hrefs = links.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    linked = {href.removeprefix(site.url).split("/")[1] for href in hrefs}
+    assert linked == set(GRAPH.claims), "every claim draws on some evidence, so every claim is in the map"
+    first = links.first
+    claim_id = first.get_attribute("href").removeprefix(site.url).split("/")[1]
+    first.click()
+    page.wait_for_url(re.compile(rf"/claims/{claim_id}/$"))
+    expect(page.locator(".md-content h1")).to_contain_text(GRAPH.claims[claim_id].statement)
+
+
+def test_palette_toggle_switches_scheme_and_remembers_it(page, site):
+    page.goto(site.url)
+    body = page.locator("body")
+    expect(body).to_have_attribute("data-md-color-scheme", "default")
+    page.locator("label.md-header__button[for^='__palette']:visible").click()
+    expect(body).to_have_attribute("data-md-color-scheme", "slate")
+    page.goto(site.url + "claims/")
+    expect(body).to_have_attribute("data-md-color-scheme", "slate")
+    page.locator("label.md-header__button[for^='__palette']:visible").click()
+    expect(body).to_have_attribute("data-md-color-scheme", "default")
