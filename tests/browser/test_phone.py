@@ -1,0 +1,78 @@
+"""At a phone's width (375 px) no page scrolls sideways, and tables stay readable."""
+
+from __future__ import annotations
+
+import pytest
+
+from .harness import PHONE
+
+# Everything in the content that sticks out of the viewport without being inside a scroll container,
+# and, for every table, whether it fits or scrolls inside its own container, and how narrow its text cells get.
+MEASURE = r"""() => {
+  const vw = document.documentElement.clientWidth;
+  const scroller = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const overflow = getComputedStyle(p).overflowX;
+      if (overflow === 'auto' || overflow === 'scroll') return p;
+    }
+    return null;
+  };
+  const name = el => el.tagName.toLowerCase()
+    + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+  const sticking_out = [];
+  for (const el of document.querySelectorAll('.md-content *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if ((r.right > vw + 1 || r.left < -1) && !scroller(el)) {
+      sticking_out.push(name(el) + ' right=' + Math.round(r.right));
+    }
+  }
+  const measure = document.createElement('canvas').getContext('2d');
+  // a word of up to 20 letters (hyphens and slashes may break) wider than the cell is cut in two: hard to read
+  const brokenWord = cell => {
+    const style = getComputedStyle(cell);
+    measure.font = style.font;
+    const inner = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return cell.innerText.split(/[\s\/\u2010-\u2015-]+/).filter(w => w.length <= 20)
+      .find(w => measure.measureText(w).width > inner + 1);
+  };
+  const tables = [...document.querySelectorAll('.md-content table')].map(table => {
+    const box = scroller(table);
+    const fits = table.getBoundingClientRect().width <= table.parentElement.getBoundingClientRect().width + 1;
+    const cramped = [...table.querySelectorAll('th, td')]
+      .filter(cell => cell.innerText.trim().length > 12)
+      .filter(cell => cell.getBoundingClientRect().width < 96 || cell.scrollWidth > cell.clientWidth + 1
+                      || parseFloat(getComputedStyle(cell).fontSize) < 12 || brokenWord(cell))
+      .map(cell => cell.innerText.trim().slice(0, 40) + ' (' + Math.round(cell.getBoundingClientRect().width) + 'px'
+                   + (brokenWord(cell) ? ', breaks "' + brokenWord(cell) + '"' : '') + ')');
+    return {fits, scrolls: !!box && box.getBoundingClientRect().right <= vw + 1, cramped};
+  });
+  return {scrollWidth: document.documentElement.scrollWidth, clientWidth: vw, sticking_out, tables};
+}"""
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  color_scheme="light")
+    yield context.new_page()
+    context.close()
+
+
+def test_no_page_scrolls_sideways_and_tables_stay_readable_at_375px(phone, site):
+    problems = []
+    pages = site.pages()
+    assert len(pages) > 100, "every page of the site, records included"
+    for path in pages:
+        phone.goto(site.url + path)
+        found = phone.evaluate(MEASURE)
+        if found["scrollWidth"] > found["clientWidth"]:
+            problems.append(f"/{path}: the page is {found['scrollWidth']}px wide")
+        if found["sticking_out"]:
+            problems.append(f"/{path}: sticks out of the screen: {found['sticking_out'][:3]}")
+        for number, table in enumerate(found["tables"], start=1):
+            if not (table["fits"] or table["scrolls"]):
+                problems.append(f"/{path}: table {number} is wider than the screen and does not scroll on its own")
+            if table["cramped"]:
+                problems.append(f"/{path}: table {number} squeezes its text: {table['cramped'][:3]}")
+    assert not problems, "\n".join(problems)
