@@ -350,3 +350,24 @@ def test_a_failed_build_leaves_the_previous_site_as_it_was(site_project):
     claim.write_text(original, encoding="utf-8")
     assert build(site_project).returncode == 0
     assert not marker.exists() and (site_project.root / "site" / "index.html").is_file()
+
+
+def test_lists_in_running_text_keep_the_space_after_their_separator(tmp_path):
+    """Record links joined in a sentence read "A, B" and "A; B", not "A,B" (escaping trims whitespace)."""
+    project = Project(tmp_path)
+    write_site_base(project)
+    project.write("theme", "quality", """
+        id: quality
+        title: Quality
+        summary: Quality of care.
+    """)
+    claim = project.evidence / "claims" / "effect-unknown.yaml"
+    claim.write_text(claim.read_text().replace("themes: [autonomy]", "themes: [autonomy, quality]"))
+    recommendation = project.evidence / "recommendations" / "wait-and-see.yaml"
+    recommendation.write_text(recommendation.read_text().replace(
+        "made_by:\n", "made_by:\n  - source: second-report\n    quote: boards\n"))
+    pages = render_pages(build_graph(load_evidence(project.evidence)))
+    assert 'Themes: [Autonomy](../themes/autonomy.md "Autonomy"), [Quality](../themes/quality.md "Quality")' \
+        in pages["claims/effect-unknown.md"]
+    assert '[Second report](../sources/second-report.md "Second report"); [Boards less' \
+        in pages["recommendations/index.md"]
