@@ -84,12 +84,21 @@ class SourceType(StrEnum):
     policy_document = "policy-document"
     other = "other"
 
+    @property
+    def label(self) -> str:
+        """For readers: "Research report"."""
+        return self.value.replace("-", " ").capitalize()
+
 
 class Certainty(StrEnum):
     high = "high"
     moderate = "moderate"
     low = "low"
     very_low = "very low"
+
+
+CERTAINTY_ORDER = [Certainty.high, Certainty.moderate, Certainty.low, Certainty.very_low]
+"""Most certain first."""
 
 
 class CerqualComponent(StrEnum):

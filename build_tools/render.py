@@ -20,11 +20,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
+from .charts import claims_by_theme_chart, sources_by_type_chart
 from .graph import Graph, QuoteUse
-from .model import KINDS, Certainty, Claim, Record, Source, SourceType, Stance
+from .model import CERTAINTY_ORDER, KINDS, Certainty, Claim, Record, Source, SourceType, Stance
 
 TEMPLATES = Path(__file__).parent / "templates"
-CERTAINTY_ORDER = [Certainty.high, Certainty.moderate, Certainty.low, Certainty.very_low]
 STANCE_ORDER = [Stance.supports, Stance.contradicts, Stance.qualifies]
 
 # --- escaping ---------------------------------------------------------------
@@ -108,6 +108,7 @@ class Renderer:
             weakest_certainty=self.weakest_certainty, citation=self.citation, contested_marker=contested_marker,
             front_matter=front_matter, evidence_table=self.evidence_table, uses_table=self.uses_table,
             claim_line=self.claim_line,
+            theme_chart=lambda: claims_by_theme_chart(graph), source_chart=lambda: sources_by_type_chart(graph),
         )
         self.env.tests["contested"] = graph.is_contested
         self.env.filters["theme_title"] = lambda theme_id: graph.themes[theme_id].title
@@ -333,7 +334,7 @@ def contested_marker() -> Markup:
 
 
 def source_type_label(source_type: SourceType) -> str:
-    return source_type.value.replace("-", " ").capitalize()
+    return source_type.label
 
 
 def front_matter(title: str, tags: list[str] | None = None) -> Markup:

@@ -76,3 +76,15 @@ def test_no_page_scrolls_sideways_and_tables_stay_readable_at_375px(phone, site)
             if table["cramped"]:
                 problems.append(f"/{path}: table {number} squeezes its text: {table['cramped'][:3]}")
     assert not problems, "\n".join(problems)
+
+
+def test_charts_fit_a_phone_and_their_text_stays_legible(phone, site):
+    for path in ("", "sources/"):
+        phone.goto(site.url + path)
+        charts = phone.locator("svg.ev-chart")
+        assert charts.count() == 1
+        box = charts.first.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        smallest = charts.first.evaluate(
+            "svg => Math.min(...[...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect().height))")
+        assert smallest >= 11, f"/{path}: chart text only {smallest:.1f}px tall"

@@ -135,3 +135,14 @@ def test_palette_toggle_switches_scheme_and_remembers_it(page, site):
     expect(body).to_have_attribute("data-md-color-scheme", "slate")
     page.locator("label.md-header__button[for^='__palette']:visible").click()
     expect(body).to_have_attribute("data-md-color-scheme", "default")
+
+
+def test_charts_of_claims_and_sources_are_named_pictures_with_their_numbers_in_words(page, site):
+    for path, name, count in (("", "Claims by theme and certainty", len(GRAPH.themes)),
+                              ("sources/", "Sources by type", len({s.type for s in GRAPH.sources.values()}))):
+        page.goto(site.url + path)
+        chart = page.get_by_role("img", name=name)
+        expect(chart).to_be_visible()
+        description = chart.locator("desc").text_content() or ""
+        assert description.count(":") >= count
+        assert chart.evaluate("svg => svg.getBoundingClientRect().height") > 50
