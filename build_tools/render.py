@@ -107,8 +107,9 @@ class Renderer:
             CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance, source_type_label=source_type_label,
             weakest_certainty=self.weakest_certainty, citation=self.citation, contested_marker=contested_marker,
             front_matter=front_matter, evidence_table=self.evidence_table, uses_table=self.uses_table,
-            claim_line=self.claim_line,
+            claim_line=self.claim_line, map_chip=self.map_chip,
             theme_chart=lambda: claims_by_theme_chart(graph), source_chart=lambda: sources_by_type_chart(graph),
+            sr=visually_hidden,
         )
         self.env.tests["contested"] = graph.is_contested
         self.env.filters["theme_title"] = lambda theme_id: graph.themes[theme_id].title
@@ -153,6 +154,19 @@ class Renderer:
         if self.graph.is_contested(claim):
             out += f" {contested_marker()}"
         return Markup(out)
+
+    @pass_context
+    def map_chip(self, context: Any, claim: Claim, stances: list[Stance]) -> Markup:
+        """A claim in an evidence map cell: its stance letters on its certainty's colour, linking to the claim.
+
+        Screen readers hear the stances, the claim and its certainty instead of the letters.
+        """
+        letters = "".join(s.value[0].upper() for s in stances)
+        spoken = f"{' and '.join(s.value for s in stances)}: {claim.statement} ({claim.certainty.value} certainty)"
+        href = relative(context["page_uri"], page_uri("claim", claim.id))
+        slug = claim.certainty.value.replace(" ", "-")
+        return Markup(f'[<span class="ev-chip ev-certainty-{slug}" aria-hidden="true">{letters}</span>'
+                      f'{visually_hidden(spoken)}]({href} "{escape_attribute(claim.statement)}")')
 
     def citation(self, source: Source) -> Markup:
         """A reference-list style citation: authors (date). Title. Outlet. Publisher."""
@@ -323,6 +337,11 @@ def certainty_badge(level: Certainty) -> Markup:
     slug = level.value.replace(" ", "-")
     return Markup(f'<span class="ev-badge ev-certainty-{slug}" title="Certainty: {level.value}">'
                   f"{level.value}</span>")
+
+
+def visually_hidden(text: str) -> Markup:
+    """Text for screen readers only (what a picture or a letter means), escaped like any record text."""
+    return Markup(f'<span class="ev-sr">{escape_inline(text)}</span>')
 
 
 def stance_label(stance: Stance) -> Markup:

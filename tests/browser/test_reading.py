@@ -137,6 +137,28 @@ def test_palette_toggle_switches_scheme_and_remembers_it(page, site):
     expect(body).to_have_attribute("data-md-color-scheme", "default")
 
 
+def colours(page, selector: str) -> list[str]:
+    return page.locator(selector).evaluate_all("els => els.map(e => getComputedStyle(e).backgroundColor)")
+
+
+def test_certainty_has_four_distinct_colours_in_both_palettes_and_the_map_uses_them(page, site):
+    """Badges, map chips and chart bars share one scale per palette, with four visibly different colours."""
+    page.goto(site.url + "evidence-map/")
+    for scheme in ("default", "slate"):
+        page.evaluate(f"document.body.setAttribute('data-md-color-scheme', '{scheme}')")
+        legend = colours(page, ".ev-legend .ev-badge")
+        assert len(legend) == 4 and len(set(legend)) == 4, legend
+        assert "rgba(0, 0, 0, 0)" not in legend
+        for level, colour in zip(("high", "moderate", "low", "very-low"), legend, strict=True):
+            chips = colours(page, f".md-content td .ev-chip.ev-certainty-{level}")
+            assert set(chips) <= {colour}
+    page.goto(site.url)
+    bars = page.locator("svg.ev-chart rect.ev-fill-moderate").first.evaluate("r => getComputedStyle(r).fill")
+    badge = page.locator(".md-content .ev-badge.ev-certainty-moderate").first.evaluate(
+        "b => getComputedStyle(b).backgroundColor")
+    assert bars == badge
+
+
 def test_charts_of_claims_and_sources_are_named_pictures_with_their_numbers_in_words(page, site):
     for path, name, count in (("", "Claims by theme and certainty", len(GRAPH.themes)),
                               ("sources/", "Sources by type", len({s.type for s in GRAPH.sources.values()}))):
