@@ -1,15 +1,22 @@
-"""Links that leave the site get ``rel="noopener noreferrer"``.
+"""Links that leave the site.
 
-The page a link opens can then neither script the page it came from
-(``window.opener``) nor learn its address. Applied to the finished HTML of every
-page, so it covers record pages, hand-written pages and the theme's own links alike.
+:func:`add_rel` gives every one ``rel="noopener noreferrer"``: the page a link opens
+can then neither script the page it came from (``window.opener``) nor learn its
+address. It works on the finished HTML of every page, so it covers record pages,
+hand-written pages and the theme's own links alike.
+
+:class:`ExternalLinks` marks those written in Markdown with a class, for print.
 """
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urlsplit
+
+from markdown import Extension, Markdown
+from markdown.treeprocessors import Treeprocessor
 
 REL = ("noopener", "noreferrer")
 _REL_ATTRIBUTE = re.compile(r"""\srel\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
@@ -56,3 +63,23 @@ def add_rel(html: str) -> str:
         last = start + len(tag)
     out.append(html[last:])
     return "".join(out)
+
+
+class _MarkExternalLinks(Treeprocessor):
+    def run(self, root: Any) -> None:
+        for link in root.iter("a"):
+            href = link.get("href", "")
+            if href.startswith(("http://", "https://")):
+                classes = [*link.get("class", "").split(), "ev-external"]
+                if "".join(link.itertext()).strip() == href:
+                    classes.append("ev-address")
+                link.set("class", " ".join(classes))
+
+
+class ExternalLinks(Extension):
+    """Marks links that leave the site (class ``ev-external``; ``ev-address`` when the text is the address),
+    so that print can show where they lead. In the browser every link becomes absolute, so CSS alone cannot
+    tell them apart."""
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.treeprocessors.register(_MarkExternalLinks(md), "ev_external_links", 0)

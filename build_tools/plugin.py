@@ -24,7 +24,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from .external_links import add_rel
+from .external_links import ExternalLinks, add_rel
 from .findings import Severity, format_text
 from .graph import Graph
 from .model import KINDS
@@ -90,6 +90,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         if self.command in ("build", "gh-deploy") and not self.dirty:
             self.site = StagedSite(Path(config.site_dir))
             config.site_dir = str(self.site.staging)
+        config.markdown_extensions.append(ExternalLinks())  # type: ignore[arg-type]
         if not config.repo_url:
             # "Edit this page" needs the repository's address; without it MkDocs would warn on every page.
             config.edit_uri = None

@@ -107,7 +107,7 @@ class Renderer:
             CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance, source_type_label=source_type_label,
             weakest_certainty=self.weakest_certainty, citation=self.citation, contested_marker=contested_marker,
             front_matter=front_matter, evidence_table=self.evidence_table, uses_table=self.uses_table,
-            claim_line=self.claim_line, map_chip=self.map_chip,
+            claim_line=self.claim_line, reference=self.reference, map_chip=self.map_chip,
             theme_chart=lambda: claims_by_theme_chart(graph), source_chart=lambda: sources_by_type_chart(graph),
             sr=visually_hidden,
         )
@@ -156,6 +156,12 @@ class Renderer:
         return Markup(out)
 
     @pass_context
+    def reference(self, context: Any, source: Source) -> Markup:
+        """A citation whose title links to the source's page, for reference lists."""
+        title = _link_for(source, context["page_uri"], text=source.title)
+        return self.citation(source, Markup(f"*{title}*"))
+
+    @pass_context
     def map_chip(self, context: Any, claim: Claim, stances: list[Stance]) -> Markup:
         """A claim in an evidence map cell: its stance letters on its certainty's colour, linking to the claim.
 
@@ -168,11 +174,11 @@ class Renderer:
         return Markup(f'[<span class="ev-chip ev-certainty-{slug}" aria-hidden="true">{letters}</span>'
                       f'{visually_hidden(spoken)}]({href} "{escape_attribute(claim.statement)}")')
 
-    def citation(self, source: Source) -> Markup:
+    def citation(self, source: Source, title: Markup | None = None) -> Markup:
         """A reference-list style citation: authors (date). Title. Outlet. Publisher."""
         authors = "; ".join(source.authors) if source.authors else "No author named"
         parts = [f"{escape_inline(authors)} ({escape_inline(source.date or 'date unknown')}).",
-                 f"*{escape_inline(source.title)}*."]
+                 f"{title or Markup(f'*{escape_inline(source.title)}*')}."]
         if source.outlet:
             parts.append(f"{escape_inline(source.outlet)}.")
         if source.publisher:
@@ -224,6 +230,7 @@ class Renderer:
                 "contradicting_studies": g.independent_studies(record, Stance.contradicts),
                 "recommendations": g.recommendations_by_claim.get(record.id, []),
                 "questions": g.questions_by_claim.get(record.id, []),
+                "cited": self._cited([record]),
             }
         if record.kind == "theme":
             claims = g.claims_by_theme.get(record.id, [])
@@ -235,6 +242,7 @@ class Renderer:
                 "by_certainty": {k: v for k, v in by_certainty.items() if v},
                 "recommendations": [recommendations[k] for k in sorted(recommendations)],
                 "questions": [questions[k] for k in sorted(questions)],
+                "cited": self._cited(claims),
             }
         if record.kind == "source":
             study_reports = g.reports_by_study.get(record.study or "", [])
@@ -248,6 +256,12 @@ class Renderer:
             claims = list({u.record.id: u.record for u in uses if isinstance(u.record, Claim)}.values())
             return {"reports": reports, "uses": uses, "claims": claims}
         return {}
+
+    def _cited(self, claims: list[Claim]) -> list[Source]:
+        """The sources the claims quote, once each, newest first: a reference list."""
+        sources = {e.source: self.graph.sources[e.source] for c in claims for e in c.evidence
+                   if e.source in self.graph.sources}
+        return self._sorted("source", sources)  # type: ignore[return-value,arg-type]
 
     def _home_context(self) -> dict[str, Any]:
         g = self.graph

@@ -371,3 +371,17 @@ def test_lists_in_running_text_keep_the_space_after_their_separator(tmp_path):
         in pages["claims/effect-unknown.md"]
     assert '[Second report](../sources/second-report.md "Second report"); [Boards less' \
         in pages["recommendations/index.md"]
+
+
+def test_links_that_leave_the_site_are_marked_for_print(site_project):
+    source = site_project.evidence / "sources" / "second-report.yaml"
+    source.write_text(source.read_text() + "url: https://example.org/report\ndoi: 10.1234/abcd\n")
+    overview = site_project.root / "content" / "overview.md"
+    overview.write_text(overview.read_text() + "\nSee [the publisher](https://example.org/), [methods](methods.md).\n")
+    assert build(site_project).returncode == 0
+    page = html(site_project, "sources/second-report/index.html")
+    assert '<a class="ev-external" href="https://doi.org/10.1234/abcd">10.1234/abcd</a>' in page
+    assert '<a class="ev-external ev-address" href="https://example.org/report">https://example.org/report</a>' in page
+    text = html(site_project, "overview/index.html")
+    assert '<a class="ev-external" href="https://example.org/">the publisher</a>' in text
+    assert '<a href="../methods/">methods</a>' in text
