@@ -1,0 +1,33 @@
+"""The screenshot script saves a valid PNG of every page type at desktop and phone widths."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+from .harness import ROOT, page_types
+
+SCRIPT = Path(__file__).with_name("screenshots.py")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_script_saves_every_page_type_at_both_widths(site, browser, tmp_path):
+    # `site` and `browser` only make this test fail or skip like the others when the archive or chromium is missing
+    result = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "shots")], cwd=ROOT, capture_output=True,
+                            text=True, env=dict(os.environ), check=False, timeout=600)
+    assert result.returncode == 0, result.stderr
+    expected = {f"{name}-{width}.png" for name in page_types() for width in ("desktop", "phone")}
+    assert {p.name for p in (tmp_path / "shots").iterdir()} == expected
+    for name in expected:
+        width, height = png_size(tmp_path / "shots" / name)
+        assert width == (1280 if name.endswith("-desktop.png") else 375), name
+        assert height >= 700, name
