@@ -6,8 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .harness import CHROMIUM, DESKTOP, Site, archive_dir, launch_chromium, page_types, served_site
+
+# Generous waits for slow CI machines: a passing test never waits them out.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
