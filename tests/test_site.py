@@ -380,8 +380,10 @@ def test_links_that_leave_the_site_are_marked_for_print(site_project):
     overview.write_text(overview.read_text() + "\nSee [the publisher](https://example.org/), [methods](methods.md).\n")
     assert build(site_project).returncode == 0
     page = html(site_project, "sources/second-report/index.html")
-    assert '<a class="ev-external" href="https://doi.org/10.1234/abcd">10.1234/abcd</a>' in page
-    assert '<a class="ev-external ev-address" href="https://example.org/report">https://example.org/report</a>' in page
+    rel = 'rel="noopener noreferrer"'
+    assert f'<a class="ev-external" href="https://doi.org/10.1234/abcd" {rel}>10.1234/abcd</a>' in page
+    assert f'<a class="ev-external ev-address" href="https://example.org/report" {rel}>https://example.org/report</a>' \
+        in page
     text = html(site_project, "overview/index.html")
-    assert '<a class="ev-external" href="https://example.org/">the publisher</a>' in text
+    assert '<a class="ev-external" href="https://example.org/" rel="noopener noreferrer">the publisher</a>' in text
     assert '<a href="../methods/">methods</a>' in text
