@@ -7,7 +7,6 @@ needs a site), so one run shows every problem; the exit code is 1 if any failed.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from . import findings as fmt
 from .links import LinkCheckError, check_site, format_report
+from .load import display_path
 from .validate import run
 
 STEPS = ("lint", "validate", "build", "links", "tests")
@@ -83,10 +83,10 @@ def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "t
         result = build_site(project, project.site_dir)
         if result.returncode == 0:
             pages = sum(1 for _ in project.site_dir.rglob("*.html"))
-            print(f"built {_shown(project.site_dir)}/ ({pages} pages)")
+            print(f"built {display_path(project.site_dir)}/ ({pages} pages)")
             return True
         print((result.stdout + result.stderr).strip())
-        print(f"the build failed; {_shown(project.site_dir)}/ is left as it was")
+        print(f"the build failed; {display_path(project.site_dir)}/ is left as it was")
         return False
 
     def links() -> bool:
@@ -120,10 +120,3 @@ def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "t
 
 def _heading(name: str) -> None:
     print(f"\n==> {name}", flush=True)
-
-
-def _shown(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
