@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import findings as fmt
+from .history import read_history
 from .links import LinkCheckError, check_site, format_report
 from .load import display_path
 from .validate import run
@@ -72,7 +73,8 @@ def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "t
         return subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=project.root).returncode == 0
 
     def validate() -> bool:
-        report = run(project.evidence, project.archive, strict_mode=True, changed=changed)
+        report = run(project.evidence, project.archive, strict_mode=True, changed=changed,
+                     history=read_history(project.evidence))
         if output_format == "github" and report.findings:
             print(fmt.format_github(report.findings))
         print(fmt.format_text(report.findings))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import findings as fmt
 from .check import STEPS
+from .history import read_history
 from .links import LinkCheckError, check_site, format_report
 from .scaffold import SCHEMA_DIR_NAME, ScaffoldError, new_record, stale_schemas, write_schemas
 from .validate import run
@@ -176,7 +177,7 @@ def _validate(args: argparse.Namespace) -> int:
         except GitError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    report = run(args.evidence, archive, strict_mode=args.strict, changed=changed)
+    report = run(args.evidence, archive, strict_mode=args.strict, changed=changed, history=read_history(args.evidence))
     if args.format == "json":
         print(fmt.format_json(report.findings))
     elif args.format == "github":

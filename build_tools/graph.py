@@ -78,6 +78,8 @@ class Graph:
     recommendations_by_claim: dict[str, list[Recommendation]] = field(default_factory=lambda: defaultdict(list))
     questions_by_claim: dict[str, list[Question]] = field(default_factory=lambda: defaultdict(list))
     unresolved: list[Reference] = field(default_factory=list)
+    # kind → former id → the record that lists it in its aliases (the first one, if two do).
+    aliases: dict[str, dict[str, Record]] = field(default_factory=lambda: defaultdict(dict))
 
     def __post_init__(self) -> None:
         self._by_kind: dict[str, dict[str, Record]] = {
@@ -90,6 +92,10 @@ class Graph:
 
     def by_kind(self, kind: str) -> dict[str, Record]:
         return self._by_kind[kind]
+
+    def renamed(self, kind: str, former_id: str) -> Record | None:
+        """The record that was once ``kind:former_id`` and lists that id in its aliases."""
+        return self.aliases.get(kind, {}).get(former_id)
 
     def study_key(self, source_id: str) -> str:
         """What counts as one independent study: the study a source reports, else the source itself."""
@@ -112,6 +118,8 @@ def build_graph(base: EvidenceBase) -> Graph:
         recommendations=r["recommendation"], questions=r["question"],  # type: ignore[arg-type]
     )
     for record in base.all_records():
+        for alias in record.aliases:
+            graph.aliases[record.kind].setdefault(alias, record)
         for ref in references(record):
             if graph.get(ref.kind, ref.target) is None:
                 graph.unresolved.append(ref)

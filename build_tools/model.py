@@ -146,6 +146,11 @@ class Record(_Strict):
 
     kind: ClassVar[str] = ""
     id: RecordId = Field(description="Equals the file name without .yaml; becomes the URL.")
+    aliases: list[RecordId] = Field(
+        default_factory=list,
+        description="Former ids of this record, after a rename: their old web addresses redirect here. A retired "
+                    "id is never used again by another record of this kind.",
+    )
 
     _file: str = PrivateAttr(default="")
     _line: int = PrivateAttr(default=1)

@@ -20,22 +20,24 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from .external_links import ExternalLinks, add_rel
 from .findings import Severity, format_text
 from .graph import Graph
+from .history import read_history
 from .model import KINDS
-from .render import TEMPLATES, SiteInfo, escape_inline, page_uri, relative, render_pages
+from .render import CHANGELOG, TEMPLATES, SiteInfo, escape_inline, page_uri, redirect_map, relative, render_pages
 from .validate import run
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
 XREF = re.compile(r"(?P<code>`+[^`]*`+)|\[(?P<text>[^\]]*)\]\((?P<kind>" + "|".join(KINDS) + r"):(?P<id>[^)\s]*)\)")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_IN_NAV = {"index.md", "evidence-map.md"} | {f"{k.folder}/index.md" for k in KINDS.values()}
+_IN_NAV = {"index.md", "evidence-map.md", CHANGELOG} | {f"{k.folder}/index.md" for k in KINDS.values()}
+REDIRECTS_PLUGIN = "redirects"  # mkdocs-redirects: writes a page at each old address that forwards to the new one
 
 
 class StagedSite:
@@ -97,11 +99,15 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             config.edit_uri_template = None
         return config
 
+    # Before every other plugin's on_files: mkdocs-redirects reads its map and the list of pages in its own
+    # on_files, and both must already hold the generated pages and the records' aliases.
+    @event_priority(100)
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         root = self._root(config)
         evidence = root / self.config.evidence
         archive = root / self.config.archive if self.config.archive else None
-        report = run(evidence, archive)
+        history = read_history(evidence)  # the one git call of the build
+        report = run(evidence, archive, history=history)
         errors = report.errors
         if errors:
             raise PluginError(f"the evidence records have {len(errors)} errors:\n" + format_text(report.findings))
@@ -111,7 +117,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 log.warning(f"{where}{finding.message} [{finding.code}] ({finding.hint})")
         self.graph = report.graph
         docs_dir = Path(config.docs_dir).resolve()
-        pages = render_pages(report.graph, SiteInfo(config.site_name, config.site_description or ""))
+        if not history.available or history.note:
+            log.info(f"changelog and last-updated dates: {history.note}")
+        pages = render_pages(report.graph, SiteInfo(config.site_name, config.site_description or ""), history)
         for uri, markdown in pages.items():
             if files.get_file_from_path(uri) is not None:
                 raise PluginError(f"{config.docs_dir}/{uri} is generated from the records: remove or rename "
@@ -120,7 +128,28 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             file = File.generated(config, uri, content=markdown, inclusion=inclusion)
             file.edit_uri = self._edit_uri(uri, report.base.files, docs_dir)
             files.append(file)
+        self._add_redirects(config, redirect_map(report.graph))
         return files
+
+    @staticmethod
+    def _add_redirects(config: MkDocsConfig, redirects: dict[str, str]) -> None:
+        """Give mkdocs-redirects a page for every alias, alongside the redirects written in mkdocs.yml."""
+        if not redirects:
+            return
+        plugin = config.plugins.get(REDIRECTS_PLUGIN)
+        if plugin is None:
+            log.warning(f"records have aliases ({len(redirects)} old addresses), but the '{REDIRECTS_PLUGIN}' plugin "
+                        "is not configured, so those addresses lead nowhere: add `- redirects` to `plugins:` in "
+                        "mkdocs.yml (pip install mkdocs-redirects)")
+            return
+        configured = dict(plugin.config.get("redirect_maps") or {})  # a copy: never the option's shared default
+        for old, new in redirects.items():
+            if configured.get(old, new) != new:
+                log.warning(f"mkdocs.yml redirects {old} to {configured[old]}, but a record lists that address "
+                            f"among its aliases, for {new}: remove one of the two")
+                continue
+            configured[old] = new
+        plugin.config["redirect_maps"] = configured
 
     @staticmethod
     def _edit_uri(uri: str, record_files: dict[str, Path], docs_dir: Path) -> str | None:
@@ -153,6 +182,11 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                     return match.group(0)
                 kind, record_id, text = match.group("kind"), match.group("id"), match.group("text")
                 record = graph.get(kind, record_id)
+                renamed = graph.renamed(kind, record_id) if record is None else None
+                if renamed is not None:
+                    self.xref_errors.append(f"{shown}:{number}: {kind} '{record_id}' was renamed to '{renamed.id}': "
+                                            f"write [{text}]({kind}:{renamed.id})")
+                    return match.group(0)
                 if record is None:
                     close = difflib.get_close_matches(record_id, graph.by_kind(kind), n=1)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""

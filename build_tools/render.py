@@ -1,4 +1,4 @@
-"""Render: the graph into Markdown pages, through Jinja templates. Pure functions of the graph.
+"""Render: the graph into Markdown pages, through Jinja templates. Pure functions of the graph and its history.
 
 Record text is data. Every ``{{ expression }}`` in a template is escaped for
 Markdown and HTML unless it is :class:`markupsafe.Markup` (what the link and
@@ -22,10 +22,17 @@ from markupsafe import Markup
 
 from .charts import claims_by_theme_chart, sources_by_type_chart
 from .graph import Graph, QuoteUse
+from .history import Action, Change, History
 from .model import CERTAINTY_ORDER, KINDS, Certainty, Claim, Record, Source, SourceType, Stance
 
 TEMPLATES = Path(__file__).parent / "templates"
 STANCE_ORDER = [Stance.supports, Stance.contradicts, Stance.qualifies]
+CHANGELOG = "changelog.md"
+# The changelog stays readable at any size: the newest dates only, and a few lines per date.
+CHANGELOG_DATES = 100
+CHANGELOG_LINES_PER_DATE = 40
+CHANGELOG_COMMITS_PER_DATE = 10
+_ACTION_ORDER = [Action.added, Action.renamed, Action.changed, Action.removed]
 
 # --- escaping ---------------------------------------------------------------
 
@@ -85,9 +92,11 @@ class SiteInfo:
 
 
 class Renderer:
-    def __init__(self, graph: Graph, info: SiteInfo | None = None) -> None:
+    def __init__(self, graph: Graph, info: SiteInfo | None = None, history: History | None = None) -> None:
         self.graph = graph
         self.info = info or SiteInfo()
+        self.history = history or History.unavailable("no history was given to the renderer")
+        self._changelog_dates = self._dates_shown()
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=False,  # Markdown, not HTML: escaping is done by _finalize instead
@@ -109,7 +118,8 @@ class Renderer:
             front_matter=front_matter, evidence_table=self.evidence_table, uses_table=self.uses_table,
             claim_line=self.claim_line, reference=self.reference, map_chip=self.map_chip,
             theme_chart=lambda: claims_by_theme_chart(graph), source_chart=lambda: sources_by_type_chart(graph),
-            sr=visually_hidden,
+            sr=visually_hidden, last_updated=self.last_updated, base_updated=self.base_updated,
+            history=self.history,
         )
         self.env.tests["contested"] = graph.is_contested
         self.env.filters["theme_title"] = lambda theme_id: graph.themes[theme_id].title
@@ -174,6 +184,36 @@ class Renderer:
         return Markup(f'[<span class="ev-chip ev-certainty-{slug}" aria-hidden="true">{letters}</span>'
                       f'{visually_hidden(spoken)}]({href} "{escape_attribute(claim.statement)}")')
 
+    @pass_context
+    def last_updated(self, context: Any, record: Record) -> Markup:
+        """When git last saw the record change, with a link to that day in the changelog; empty without history."""
+        history = self.history
+        if not history.available:
+            return Markup("")
+        life = history.of(record.kind, record.id, record.aliases)
+        changelog = relative(context["page_uri"], CHANGELOG)
+        if life is None:
+            return Markup(f"Last updated: not committed yet (see the [changelog]({changelog})).")
+        cut = history.cut.isoformat() if history.cut else "an unknown date"
+        if life.last_changed is None:
+            return Markup(f"Last updated on or before {cut}; the history available is incomplete "
+                          f"(see the [changelog]({changelog})).")
+        day = life.last_changed.isoformat()
+        target = f"{changelog}#{day}" if life.last_changed in self._changelog_dates else changelog
+        if life.first_added == life.last_changed:
+            return Markup(f"Added {day} (see the [changelog]({target})).")
+        added = life.first_added.isoformat() if life.first_added else f"on or before {cut}"
+        return Markup(f"Last updated {day}, first added {added} (see the [changelog]({target})).")
+
+    @pass_context
+    def base_updated(self, context: Any) -> Markup:
+        """When the evidence base last changed, for the home page; empty without history."""
+        if not self.history.commits:
+            return Markup("")
+        day = self.history.commits[0].date.isoformat()
+        return Markup(f"The evidence base was last updated on {day}: see the "
+                      f"[changelog]({relative(context['page_uri'], CHANGELOG)}#{day}) for what changed.")
+
     def citation(self, source: Source, title: Markup | None = None) -> Markup:
         """A reference-list style citation: authors (date). Title. Outlet. Publisher."""
         authors = "; ".join(source.authors) if source.authors else "No author named"
@@ -202,6 +242,7 @@ class Renderer:
         pages["index.md"] = self.render("home.md.j2", "index.md", **self._home_context())
         pages["evidence-map.md"] = self.render("evidence_map.md.j2", "evidence-map.md", **self._map_context())
         pages["tags.md"] = self.render("tags.md.j2", "tags.md")
+        pages[CHANGELOG] = self.render("changelog.md.j2", CHANGELOG, **self._changelog_context())
         collections: dict[str, dict[str, Record]] = {
             "theme": g.themes, "claim": g.claims, "source": g.sources, "study": g.studies,
             "recommendation": g.recommendations, "question": g.questions,
@@ -277,6 +318,58 @@ class Renderer:
             "themes": self._sorted("theme", g.themes),  # type: ignore[arg-type]
             "certainty_counts": Counter(c.certainty for c in g.claims.values()),
         }
+
+    def _dates_shown(self) -> set[Any]:
+        dates = sorted({c.date for c in self.history.commits}, reverse=True)
+        return set(dates[:CHANGELOG_DATES])
+
+    def _changelog_context(self) -> dict[str, Any]:
+        """Commits grouped by date, newest first; each date's changes once each, capped (linear in the history)."""
+        history = self.history
+        days: dict[Any, dict[str, Any]] = {}
+        older = 0
+        for commit in history.commits:  # newest first
+            if commit.date not in self._changelog_dates:
+                older += 1
+                continue
+            day = days.setdefault(commit.date, {"changes": {}, "commits": []})
+            day["commits"].append(commit)
+            for change in commit.changes:
+                # One line per record and action on a day; a record added or renamed that day is not also "changed".
+                day["changes"].setdefault((change.action, change.kind, change.record_id, change.old_id), change)
+        out = []
+        for date, day in days.items():
+            changes: dict[tuple[Any, ...], Change] = day["changes"]
+            fresh = {(c.kind, c.record_id) for c in changes.values() if c.action in (Action.added, Action.renamed)}
+            kept = [c for c in changes.values() if not (c.action is Action.changed and (c.kind, c.record_id) in fresh)]
+            kept.sort(key=lambda c: (_ACTION_ORDER.index(c.action), list(KINDS).index(c.kind), c.record_id))
+            shown, rest = kept[:CHANGELOG_LINES_PER_DATE], kept[CHANGELOG_LINES_PER_DATE:]
+            commits = day["commits"]
+            out.append({
+                "date": date.isoformat(),
+                "lines": [self._change_line(c) for c in shown],
+                "more": _count_changes(rest),
+                "commits": commits[:CHANGELOG_COMMITS_PER_DATE],
+                "more_commits": len(commits) - CHANGELOG_COMMITS_PER_DATE,
+            })
+        return {"days": out, "older_commits": older, "max_dates": CHANGELOG_DATES}
+
+    def _change_line(self, change: Change) -> Markup:
+        g, kind = self.graph, change.kind
+        noun = KINDS[kind].name
+        current = change.now or change.record_id
+        record = g.get(kind, current) or g.renamed(kind, current)
+        if change.action is Action.removed:
+            successor = g.renamed(kind, change.record_id)
+            line = f"**Removed** {noun} {code(change.record_id)}"
+            if successor is not None:
+                line += f"; its address now leads to {_link_for(successor, CHANGELOG)}"
+            return Markup(line)
+        label = {Action.added: "Added", Action.changed: "Changed", Action.renamed: "Renamed"}[change.action]
+        target = _link_for(record, CHANGELOG) if record is not None else Markup(f"{code(current)} (since removed)")
+        if change.action is Action.renamed:
+            return Markup(f"**{label}** {noun} {code(change.old_id or '')} to {code(change.record_id)}: {target}")
+        return Markup(f"**{label}** {noun} {target}")
 
     def _map_context(self) -> dict[str, Any]:
         """Themes × evidence columns: one per study, one per source type for sources of no study."""
@@ -385,6 +478,27 @@ def front_matter(title: str, tags: list[str] | None = None) -> Markup:
     return Markup("\n".join(lines))
 
 
-def render_pages(graph: Graph, info: SiteInfo | None = None) -> dict[str, str]:
+def _count_changes(changes: list[Change]) -> str:
+    """ "3 claims added, 1 theme changed" for the changes left off a day of the changelog."""
+    counts = Counter((c.action, c.kind) for c in changes)
+    parts = []
+    for (action, kind), n in sorted(counts.items(), key=lambda item: (_ACTION_ORDER.index(item[0][0]),
+                                                                        list(KINDS).index(item[0][1]))):
+        noun = KINDS[kind].name if n == 1 else KINDS[kind].plural
+        parts.append(f"{n:,} {noun} {action.value}")
+    return ", ".join(parts)
+
+
+def redirect_map(graph: Graph) -> dict[str, str]:
+    """Old page → new page for every alias (``claims/old-id.md`` → ``claims/new-id.md``), as docs-relative paths."""
+    redirects = {}
+    for kind in KINDS:
+        for former_id, record in sorted(graph.aliases.get(kind, {}).items()):
+            if former_id != record.id and graph.get(kind, former_id) is None:
+                redirects[page_uri(kind, former_id)] = page_uri(kind, record.id)
+    return redirects
+
+
+def render_pages(graph: Graph, info: SiteInfo | None = None, history: History | None = None) -> dict[str, str]:
     """Every generated page of the site, as Markdown keyed by its path in the docs tree."""
-    return Renderer(graph, info).pages()
+    return Renderer(graph, info, history).pages()

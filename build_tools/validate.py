@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .findings import Finding, Severity, error, sort_key, strict, warning
 from .graph import Graph, build_graph, references
+from .history import History
 from .load import EvidenceBase, load_evidence
 from .model import KIND_BY_FOLDER, Certainty, Record, SourceType, Stance
 from .quotes import Archive, ArchiveError, find_quote, nearest_passage
@@ -71,12 +72,15 @@ class Scope:
         for record in base.all_records():
             real = os.path.realpath(record.file)
             is_changed = real in changed_files
-            for ref in references(record):
+            # A record's aliases link it to the records that hold (or once held) those ids.
+            links = [*((ref.kind, ref.target) for ref in references(record)),
+                     *((record.kind, alias) for alias in record.aliases)]
+            for kind_name, target_id in links:
                 if is_changed:
-                    target = base.files.get(f"{ref.kind}:{ref.target}")
+                    target = base.files.get(f"{kind_name}:{target_id}")
                     if target is not None:
                         related.add(os.path.realpath(target))
-                elif (ref.kind, ref.target) in changed_ids:
+                elif (kind_name, target_id) in changed_ids:
                     related.add(real)
         related -= changed_files
         return cls(frozenset(changed_files | related), len(changed_files), len(related))
@@ -89,17 +93,19 @@ class Scope:
 
 
 def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode: bool = False,
-        changed: Iterable[Path | str] | None = None) -> Report:
+        changed: Iterable[Path | str] | None = None, history: History | None = None) -> Report:
     """Load, index and check an evidence folder: the whole of ``validate``.
 
     With ``changed`` (record files a pull request touched, deleted ones included),
     only those records and the records linked to them are checked and reported on:
     every file is still loaded, so references resolve, but only their quotes are verified.
+    With ``history`` (:func:`history.read_history`), records renamed in git without
+    an alias for their old id are reported too.
     """
     base = load_evidence(evidence)
     graph = build_graph(base)
     scope = Scope.of(base, changed) if changed is not None else None
-    findings = base.findings + check(base, graph, Archive(Path(archive)) if archive else None, scope)
+    findings = base.findings + check(base, graph, Archive(Path(archive)) if archive else None, scope, history)
     if scope is not None:
         findings = [f for f in findings if scope.covers(f)]
     if strict_mode:
@@ -107,9 +113,12 @@ def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode:
     return Report(base, graph, sorted(findings, key=sort_key), scope)
 
 
-def check(base: EvidenceBase, graph: Graph, archive: Archive | None, scope: Scope | None = None) -> list[Finding]:
+def check(base: EvidenceBase, graph: Graph, archive: Archive | None, scope: Scope | None = None,
+          history: History | None = None) -> list[Finding]:
     return [
         *_check_references(base, graph),
+        *_check_aliases(base, graph),
+        *_check_renames(base, graph, history),
         *_check_quotes(graph, archive, scope),
         *_check_coverage(graph),
         *_check_certainty(graph),
@@ -126,12 +135,75 @@ def _check_references(base: EvidenceBase, graph: Graph) -> list[Finding]:
     for ref in graph.unresolved:
         if ref.target in base.known_ids[ref.kind]:
             continue  # the file exists but failed to load; that failure is already reported
+        renamed = graph.renamed(ref.kind, ref.target)
+        if renamed is not None:
+            findings.append(error(
+                "renamed-reference", f"{ref.kind} '{ref.target}' was renamed to '{renamed.id}'",
+                *_at(ref.record, *ref.loc),
+                hint=f"write '{renamed.id}': a former id only keeps old web addresses working"))
+            continue
         close = difflib.get_close_matches(ref.target, base.known_ids[ref.kind], n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else (
             f"no {ref.kind} has this id: check the spelling, or create it with "
             f"`python -m build_tools new {ref.kind} {ref.target}`")
         findings.append(error("unresolved-reference", f"{ref.kind} '{ref.target}' does not exist",
                               *_at(ref.record, *ref.loc), hint=hint))
+    return findings
+
+
+def _check_aliases(base: EvidenceBase, graph: Graph) -> list[Finding]:
+    """Former ids: never the record's own id, never a live id, never claimed twice."""
+    findings = []
+    claimed: dict[tuple[str, str], tuple[Record, int]] = {}
+    for record in base.all_records():
+        kind = record.kind
+        for index, alias in enumerate(record.aliases):
+            where = _at(record, "aliases", index)
+            if alias == record.id:
+                findings.append(error("alias-is-own-id", f"alias '{alias}' is this {kind}'s own id", *where,
+                                      hint=f"aliases lists former ids only: remove '{alias}'"))
+                continue
+            if alias in base.known_ids[kind]:
+                live = graph.get(kind, alias)
+                findings.append(error(
+                    "retired-id-reused",
+                    f"{kind} id '{alias}' is retired: {kind} '{record.id}' was renamed from it and lists it in "
+                    f"aliases ({':'.join(map(str, where))})",
+                    *(_at(live, "id") if live is not None else where),
+                    hint=f"give this {kind} another id (rename its file and its id), so that old links to "
+                         f"'{alias}' keep leading to '{record.id}'; if '{record.id}' never had this id, remove "
+                         f"'{alias}' from its aliases"))
+                continue
+            first = claimed.setdefault((kind, alias), (record, index))
+            if first != (record, index):
+                other, other_index = first
+                findings.append(error(
+                    "duplicate-alias", f"alias '{alias}' is already listed by {kind} '{other.id}' "
+                    f"({':'.join(map(str, _at(other, 'aliases', other_index)))})", *where,
+                    hint="an old address can lead to one record only: keep the alias on the record that "
+                         "replaced the old one, and remove it here"))
+    return findings
+
+
+def _check_renames(base: EvidenceBase, graph: Graph, history: History | None) -> list[Finding]:
+    """Records renamed in git whose old id is neither live nor an alias: their old page would lead nowhere."""
+    if history is None or not history.available:
+        return []
+    findings = []
+    for (kind, record_id), life in history.records.items():
+        record = graph.get(kind, record_id) or graph.renamed(kind, record_id)
+        if record is None:
+            continue  # removed since, or renamed again and not committed yet without an alias
+        for rename in life.renames:
+            old = rename.old_id
+            if old in base.known_ids[kind] or graph.renamed(kind, old) is not None:
+                continue
+            findings.append(warning(
+                "missing-alias", f"{kind} '{record.id}' was renamed from '{old}' (commit {rename.sha[:7]}, "
+                f"{rename.date.isoformat()}), but '{old}' is not among its aliases: its old web address leads "
+                "nowhere", *_at(record, "id"),
+                hint=(f"add '{old}' to its aliases" if record.aliases else f"add `aliases: [{old}]`")
+                + " so that old links redirect here"))
     return findings
 
 

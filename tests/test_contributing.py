@@ -93,3 +93,95 @@ def test_the_guide_shows_the_real_message_for_each_common_mistake(base_copy, tit
     assert f"### {title}" in guide
     section = guide.split(f"### {title}", 1)[1].split("\n### ", 1)[0]
     assert message in section, f"CONTRIBUTING.md, '{title}' should show:\n{message}"
+
+
+# --- renaming a record: the guide's steps, and the messages of the steps left out ---------------
+
+OLD_ID, NEW_ID = "ownership-varies-larger-ccgs-struggle", "ownership-varies-by-ccg-size"
+GIT = ["git", "-c", "user.name=Contributor", "-c", "user.email=contributor@example.org"]
+
+
+def _git(root: Path, *args: str, date: str = "2026-12-01T12:00:00+00:00") -> None:
+    environment = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    subprocess.run([*GIT, *args], cwd=root, env=environment, check=True, capture_output=True)
+
+
+def _rename(root: Path, *, alias: bool, update_references: bool) -> None:
+    """The guide's steps: git mv, the new id, the old id in aliases, references updated."""
+    _git(root, "mv", f"evidence/claims/{OLD_ID}.yaml", f"evidence/claims/{NEW_ID}.yaml")
+    path = root / "evidence" / "claims" / f"{NEW_ID}.yaml"
+    new_id = f"id: {NEW_ID}\n" + (f"aliases: [{OLD_ID}]\n" if alias else "")
+    path.write_text(path.read_text(encoding="utf-8").replace(f"id: {OLD_ID}\n", new_id), encoding="utf-8")
+    if update_references:
+        for referrer in ("questions/does-size-affect-engagement.yaml",
+                         "recommendations/governance-that-involves-local-clinicians.yaml"):
+            file = root / "evidence" / referrer
+            file.write_text(file.read_text(encoding="utf-8").replace(OLD_ID, NEW_ID), encoding="utf-8")
+
+
+def _messages(result: subprocess.CompletedProcess[str]) -> str:
+    """The validator's output without its summary line, commit hashes shown as in the guide."""
+    lines = [line for line in result.stderr.strip().splitlines()
+             if not re.fullmatch(r"\d+ errors?, \d+ warnings?", line)]
+    return re.sub(r"\(commit [0-9a-f]{7},", "(commit 1a2b3c4,", "\n".join(lines))
+
+
+def _guide_section(title: str) -> str:
+    guide = GUIDE.read_text(encoding="utf-8")
+    assert f"### {title}" in guide
+    return guide.split(f"### {title}", 1)[1].split("\n#", 1)[0]
+
+
+@pytest.fixture
+def renamed_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "evidence", root / "evidence")
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "The evidence base", date="2026-11-30T12:00:00+00:00")
+    return root
+
+
+def test_a_rename_done_as_the_guide_says_validates(renamed_repo):
+    _rename(renamed_repo, alias=True, update_references=True)
+    _git(renamed_repo, "commit", "-q", "-am", "Rename a claim")
+    result = _validate_files(renamed_repo)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_guide_shows_the_message_for_references_left_on_the_old_id(renamed_repo):
+    _rename(renamed_repo, alias=True, update_references=False)
+    result = _validate_files(renamed_repo)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    message = _messages(result)
+    assert message.count("[renamed-reference]") == 2
+    assert message in _guide_section("References to the old id"), f"CONTRIBUTING.md should show:\n{message}"
+
+
+def test_the_guide_shows_the_message_for_a_rename_without_the_alias(renamed_repo):
+    _rename(renamed_repo, alias=False, update_references=True)
+    _git(renamed_repo, "commit", "-q", "-am", "Rename a claim")
+    result = _validate_files(renamed_repo)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    message = _messages(result)
+    assert "[missing-alias]" in message
+    assert message in _guide_section("A rename without the old id in aliases"), \
+        f"CONTRIBUTING.md should show:\n{message}"
+
+
+def test_the_guide_shows_the_message_for_reusing_a_retired_id(renamed_repo):
+    _rename(renamed_repo, alias=True, update_references=True)
+    _git(renamed_repo, "commit", "-q", "-am", "Rename a claim")
+    (renamed_repo / CLAIM_PATH).write_text(EXAMPLE.replace("larger-ccgs-struggle-to-engage", OLD_ID),
+                                           encoding="utf-8")
+    (renamed_repo / CLAIM_PATH).rename(renamed_repo / "evidence" / "claims" / f"{OLD_ID}.yaml")
+    result = _validate_files(renamed_repo)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    message = _messages(result)
+    assert "[retired-id-reused]" in message
+    assert message in _guide_section("A new record with a retired id"), f"CONTRIBUTING.md should show:\n{message}"
+
+
+def _validate_files(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "build_tools", "validate", "--strict", "--archive", str(ARCHIVE)],
+                          cwd=root, capture_output=True, text=True, check=False)

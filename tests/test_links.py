@@ -182,3 +182,11 @@ def test_the_check_fails_loudly_when_anchors_go_unchecked(site, monkeypatch):
     monkeypatch.setattr(links, "_config", lambda *args: original(*args).replace("[AnchorCheck]", ""))
     with pytest.raises(links.LinkCheckError, match="anchors were not checked"):
         check_site(site)
+
+
+def test_redirect_pages_of_renamed_records_are_checked_too(site):
+    """The old address of a renamed claim is a page of its own; if its target went missing, the check says so."""
+    assert check_site(site).ok
+    shutil.rmtree(site / "claims" / "change-is-quick")
+    broken = check_site(site).broken
+    assert any(b.page == "claims/quick-change/index.html" and b.url == "../change-is-quick/" for b in broken), broken

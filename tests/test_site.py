@@ -14,6 +14,7 @@ import pytest
 from conftest import Project, write_valid_base
 
 from build_tools.graph import build_graph
+from build_tools.history import FileChange, RawCommit, build_history
 from build_tools.load import load_evidence
 from build_tools.render import SiteInfo, escape_inline, render_pages
 
@@ -40,6 +41,7 @@ def write_site_base(project: Project) -> None:
             quote: the picture varied widely between areas
             stance: contradicts
             note: Variation suggests not every board can.
+        aliases: [quick-change]
     """)
     (project.root / "content").mkdir()
     (project.root / "content" / "overview.md").write_text(textwrap.dedent("""\
@@ -65,6 +67,7 @@ def write_site_base(project: Project) -> None:
           - tags
           - evidence:
               archive: archive
+          - redirects
         markdown_extensions: [admonition, attr_list, md_in_html, tables, {toc: {permalink: true}}]
         validation:
           omitted_files: warn
@@ -83,6 +86,7 @@ def write_site_base(project: Project) -> None:
           - Sources: sources/index.md
           - Studies: studies/index.md
           - Methods: methods.md
+          - Changelog: changelog.md
         """), encoding="utf-8")
 
 
@@ -105,11 +109,34 @@ def html(project: Project, page: str) -> str:
 
 # --- golden files -----------------------------------------------------------
 
+def _commit(sha: str, date: str, subject: str, *files: FileChange) -> RawCommit:
+    import datetime
+
+    return RawCommit(sha * 40, datetime.date.fromisoformat(date), subject, files)
+
+
+# The golden pages never depend on the repository's own history: this one is made up, newest commit first.
+# quick-change is renamed to change-is-quick (which lists it in aliases), and a claim is added, then removed.
+FIXED_HISTORY = build_history([
+    _commit("d", "2026-03-01", "Remove a claim; reword the theme",
+            FileChange("D", "claims/dropped.yaml"), FileChange("M", "themes/autonomy.yaml")),
+    _commit("c", "2026-02-10", "Add a claim", FileChange("A", "claims/dropped.yaml")),
+    _commit("b", "2026-02-10", "Rename quick-change; reword boards-feel-freer",
+            FileChange("R", "claims/quick-change.yaml", "claims/change-is-quick.yaml"),
+            FileChange("M", "claims/boards-feel-freer.yaml")),
+    _commit("a", "2026-01-05", "First records", *(FileChange("A", path) for path in (
+        "studies/board-study.yaml", "studies/second-study.yaml", "sources/journal-report.yaml",
+        "sources/second-report.yaml", "themes/autonomy.yaml", "claims/boards-feel-freer.yaml",
+        "claims/effect-unknown.yaml", "claims/quick-change.yaml", "recommendations/wait-and-see.yaml",
+        "questions/patient-effects.yaml", "README.md"))),
+])
+
+
 def rendered_pages(tmp_path: Path) -> dict[str, str]:
     project = Project(tmp_path)
     write_site_base(project)
     graph = build_graph(load_evidence(project.evidence))
-    return render_pages(graph, SiteInfo("Test synthesis", "A synthesis used in tests."))
+    return render_pages(graph, SiteInfo("Test synthesis", "A synthesis used in tests."), FIXED_HISTORY)
 
 
 def test_golden_pages(tmp_path):
@@ -387,3 +414,78 @@ def test_links_that_leave_the_site_are_marked_for_print(site_project):
     text = html(site_project, "overview/index.html")
     assert '<a class="ev-external" href="https://example.org/" rel="noopener noreferrer">the publisher</a>' in text
     assert '<a href="../methods/">methods</a>' in text
+
+
+# --- renamed records: old addresses keep working -----------------------------
+
+def test_the_old_address_of_a_renamed_record_forwards_to_its_page_keeping_the_anchor(site_project):
+    result = build(site_project)
+    assert result.returncode == 0, result.stderr
+    redirect = html(site_project, "claims/quick-change/index.html")
+    assert '<meta http-equiv="refresh" content="0; url=../change-is-quick/">' in redirect
+    assert '<link rel="canonical" href="../change-is-quick/">' in redirect
+    # the #fragment of the old address is carried over to the new one
+    assert 'location.href="../change-is-quick/"+(anchor?"#"+anchor:"")' in redirect
+    assert 'id="evidence"' in html(site_project, "claims/change-is-quick/index.html")
+    sitemap = html(site_project, "sitemap.xml")
+    assert "claims/change-is-quick/" in sitemap and "quick-change" not in sitemap
+    search = html(site_project, "search/search_index.json")
+    assert "quick-change" not in search
+
+
+def test_redirects_from_mkdocs_yml_are_kept_beside_the_records_aliases(site_project):
+    config = site_project.root / "mkdocs.yml"
+    config.write_text(config.read_text().replace(
+        "  - redirects\n", "  - redirects:\n      redirect_maps:\n        old-methods.md: methods.md\n"))
+    result = build(site_project)
+    assert result.returncode == 0, result.stderr
+    assert "url=../methods/" in html(site_project, "old-methods/index.html")
+    assert "url=../change-is-quick/" in html(site_project, "claims/quick-change/index.html")
+
+
+def test_redirects_work_whatever_the_order_of_the_plugins(site_project):
+    """mkdocs-redirects reads its map and the pages in its on_files: the evidence plugin's on_files runs first."""
+    config = site_project.root / "mkdocs.yml"
+    text = config.read_text().replace("  - redirects\n", "")
+    config.write_text(text.replace("  - search\n", "  - search\n  - redirects\n"))
+    assert config.read_text().index("- redirects") < config.read_text().index("- evidence")
+    result = build(site_project)
+    assert result.returncode == 0, result.stderr
+    assert "url=../change-is-quick/" in html(site_project, "claims/quick-change/index.html")
+
+
+def test_aliases_without_the_redirects_plugin_fail_the_strict_build(site_project):
+    config = site_project.root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - redirects\n", ""))
+    result = build(site_project)
+    assert result.returncode != 0
+    assert ("records have aliases (1 old addresses), but the 'redirects' plugin is not configured, so those "
+            "addresses lead nowhere: add `- redirects` to `plugins:` in mkdocs.yml") in result.stderr
+
+
+def test_a_redirect_in_mkdocs_yml_that_contradicts_an_alias_fails_the_strict_build(site_project):
+    config = site_project.root / "mkdocs.yml"
+    config.write_text(config.read_text().replace(
+        "  - redirects\n", "  - redirects:\n      redirect_maps:\n        claims/quick-change.md: methods.md\n"))
+    result = build(site_project)
+    assert result.returncode != 0
+    assert ("mkdocs.yml redirects claims/quick-change.md to methods.md, but a record lists that address among its "
+            "aliases, for claims/change-is-quick.md: remove one of the two") in result.stderr
+
+
+def test_a_cross_reference_by_a_former_id_fails_with_the_new_id(site_project):
+    page = site_project.root / "content" / "overview.md"
+    page.write_text(page.read_text() + "\nSee [how fast](claim:quick-change).\n")
+    result = build(site_project)
+    assert result.returncode != 0
+    assert ("content/overview.md:7: claim 'quick-change' was renamed to 'change-is-quick': "
+            "write [how fast](claim:change-is-quick)") in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_without_git_the_changelog_says_why_and_pages_give_no_date(site_project):
+    assert build(site_project).returncode == 0
+    changelog = html(site_project, "changelog/index.html")
+    assert "No history is shown: the records are not in a git repository." in changelog
+    assert "Last updated" not in html(site_project, "claims/boards-feel-freer/index.html")
+    assert 'href="../changelog/"' in html(site_project, "methods/index.html")  # in the navigation

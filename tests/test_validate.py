@@ -201,3 +201,126 @@ def test_graph_indexes(valid_project):
     claim = graph.claims["boards-feel-freer"]
     assert graph.independent_studies(claim) == ["study:board-study", "study:second-study"]
     assert not graph.is_contested(claim)
+
+
+# --- aliases: former ids of renamed records -----------------------------------
+
+def rename_claim(project, old="effect-unknown", new="patient-effect-unknown", aliases=True):
+    """Rename a claim as a contributor would: new file name, new id, the old id in aliases, references updated."""
+    path = claim_path(project, old)
+    text = path.read_text(encoding="utf-8").replace(f"id: {old}\n", f"id: {new}\n")
+    if aliases:
+        text += f"aliases: [{old}]\n"
+    path.unlink()
+    claim_path(project, new).write_text(text, encoding="utf-8")
+    for kind in ("recommendations", "questions"):
+        for other in (project.evidence / kind).glob("*.yaml"):
+            other.write_text(other.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return claim_path(project, new)
+
+
+def test_a_renamed_record_with_its_old_id_in_aliases_is_valid(valid_project):
+    rename_claim(valid_project)
+    assert findings_of(valid_project) == []
+    graph = build_graph(load_evidence(valid_project.evidence))
+    assert graph.renamed("claim", "effect-unknown").id == "patient-effect-unknown"
+    assert graph.renamed("theme", "effect-unknown") is None  # aliases are per kind
+
+
+def test_a_reference_by_a_former_id_is_an_error_naming_the_new_id(valid_project):
+    rename_claim(valid_project)
+    edit(valid_project.evidence / "questions" / "patient-effects.yaml", "claims: [patient-effect-unknown",
+         "claims: [effect-unknown")
+    finding = only(findings_of(valid_project), "renamed-reference")
+    assert finding.severity is Severity.error
+    assert finding.file.endswith("questions/patient-effects.yaml") and (finding.line, finding.column) == (4, 10)
+    assert finding.message == "claim 'effect-unknown' was renamed to 'patient-effect-unknown'"
+    assert finding.hint == "write 'patient-effect-unknown': a former id only keeps old web addresses working"
+
+
+def test_an_alias_cannot_be_the_records_own_id(valid_project):
+    path = claim_path(valid_project)
+    path.write_text(path.read_text(encoding="utf-8") + "aliases: [boards-feel-freer]\n", encoding="utf-8")
+    finding = only(findings_of(valid_project), "alias-is-own-id")
+    assert finding.severity is Severity.error and finding.location.endswith("boards-feel-freer.yaml:13:11")
+    assert finding.message == "alias 'boards-feel-freer' is this claim's own id"
+
+
+def test_reusing_a_retired_id_says_which_record_retired_it(valid_project):
+    """A new record takes the old id of a renamed one: the old links would silently lead to the wrong claim."""
+    renamed = rename_claim(valid_project)
+    valid_project.write("claim", "effect-unknown", """
+        id: effect-unknown
+        statement: Another claim that takes the retired id.
+        themes: [autonomy]
+        certainty: low
+        certainty_rationale: One author's remark.
+        evidence:
+          - source: journal-report
+            quote: the findings were early
+            stance: supports
+    """)
+    finding = only(findings_of(valid_project), "retired-id-reused")
+    assert finding.severity is Severity.error
+    assert finding.location.endswith("claims/effect-unknown.yaml:1:1")  # the record that reuses the id
+    alias_line = renamed.read_text(encoding="utf-8").splitlines().index("aliases: [effect-unknown]") + 1
+    assert finding.message == ("claim id 'effect-unknown' is retired: claim 'patient-effect-unknown' was renamed "
+                               f"from it and lists it in aliases ({renamed}:{alias_line}:11)")
+    assert "give this claim another id" in finding.hint and "remove 'effect-unknown' from its aliases" in finding.hint
+
+
+def test_two_records_cannot_claim_the_same_alias(valid_project):
+    rename_claim(valid_project)
+    path = claim_path(valid_project)
+    path.write_text(path.read_text(encoding="utf-8") + "aliases:\n  - effect-unknown\n", encoding="utf-8")
+    finding = only(findings_of(valid_project), "duplicate-alias")
+    assert finding.file.endswith("claims/patient-effect-unknown.yaml")  # sorted: boards-feel-freer comes first
+    assert finding.message.startswith("alias 'effect-unknown' is already listed by claim 'boards-feel-freer' (")
+    assert finding.hint.startswith("an old address can lead to one record only")
+
+
+def test_an_alias_must_be_a_valid_id(valid_project):
+    path = claim_path(valid_project)
+    path.write_text(path.read_text(encoding="utf-8") + "aliases: [Old Id]\n", encoding="utf-8")
+    finding = only(findings_of(valid_project), "bad-value")
+    assert finding.message == "aliases[1]: 'Old Id' is not valid"
+    assert finding.hint == "ids are lowercase letters, digits and single hyphens, e.g. gp-engagement"
+
+
+def test_changed_records_bring_in_the_records_their_aliases_collide_with(valid_project):
+    """Validating only a changed file still reports a retired id reused by an unchanged one, and back."""
+    from build_tools.validate import run as validate
+
+    path = claim_path(valid_project)
+    path.write_text(path.read_text(encoding="utf-8") + "aliases: [effect-unknown]\n", encoding="utf-8")
+    report = validate(valid_project.evidence, valid_project.archive, changed=[path])
+    assert [f.code for f in report.findings] == ["retired-id-reused"]
+    report = validate(valid_project.evidence, valid_project.archive, changed=[claim_path(valid_project,
+                                                                                         "effect-unknown")])
+    assert [f.code for f in report.findings] == ["retired-id-reused"]
+
+
+def test_a_rename_in_git_without_an_alias_is_a_warning_on_the_renamed_record(valid_project):
+    import datetime
+
+    from build_tools.history import FileChange, RawCommit, build_history
+    from build_tools.validate import run as validate
+
+    rename_claim(valid_project, aliases=False)
+    history = build_history([
+        RawCommit("b" * 40, datetime.date(2026, 2, 1), "Rename",
+                  (FileChange("R", "claims/effect-unknown.yaml", "claims/patient-effect-unknown.yaml"),)),
+        RawCommit("a" * 40, datetime.date(2026, 1, 1), "Add", (FileChange("A", "claims/effect-unknown.yaml"),)),
+    ])
+    finding = only(validate(valid_project.evidence, valid_project.archive, history=history).findings,
+                   "missing-alias")
+    assert finding.severity is Severity.warning
+    assert finding.location.endswith("claims/patient-effect-unknown.yaml:1:1")
+    assert finding.message == ("claim 'patient-effect-unknown' was renamed from 'effect-unknown' (commit bbbbbbb, "
+                               "2026-02-01), but 'effect-unknown' is not among its aliases: its old web address "
+                               "leads nowhere")
+    assert finding.hint == "add `aliases: [effect-unknown]` so that old links redirect here"
+    assert validate(valid_project.evidence, valid_project.archive).findings == []  # no history, no finding
+    path = claim_path(valid_project, "patient-effect-unknown")
+    path.write_text(path.read_text(encoding="utf-8") + "aliases: [effect-unknown]\n", encoding="utf-8")
+    assert validate(valid_project.evidence, valid_project.archive, history=history).findings == []

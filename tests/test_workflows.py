@@ -96,6 +96,19 @@ def test_ci_and_readme_run_the_one_local_command():
     assert test_command.strip() in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+def test_every_workflow_that_builds_the_site_checks_out_the_whole_history():
+    """A shallow checkout (GitHub's default) would leave the changelog and "last updated" dates incomplete."""
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for name, job in workflow["jobs"].items():
+            runs = _runs({"jobs": {name: job}})
+            if "mkdocs build" not in runs and "build_tools check" not in runs:
+                continue
+            checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+            assert "repository" not in checkout.get("with", {}), f"{path.name}: the first checkout is the project's"
+            assert checkout["with"].get("fetch-depth") == 0, f"{path.name}, job {name}: set fetch-depth: 0"
+
+
 def test_pull_request_template_has_the_checklist():
     template = (ROOT / ".github" / "pull_request_template.md").read_text(encoding="utf-8")
     for item in ("python -m build_tools check", "verbatim", "certainty", "- [ ]"):

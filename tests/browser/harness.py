@@ -151,6 +151,7 @@ def page_types() -> dict[str, str]:
         "questions": "questions/",
         "evidence-map": "evidence-map/",
         "tags": "tags/",
+        "changelog": "changelog/",
         "claim": f"claims/{claim}/",
         "theme": f"themes/{theme}/",
         "source": f"sources/{source}/",
