@@ -1,4 +1,4 @@
-"""Command line: ``python -m build_tools validate | new | schema | links | check``.
+"""Command line: ``python -m build_tools validate | new | schema | export | links | check``.
 
 Exit codes: 0 success, 1 findings (errors), 2 usage error.
 """
@@ -48,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--out", default=Path(SCHEMA_DIR_NAME), type=Path)
     schema.add_argument("--check", action="store_true", help="only check that the files are up to date")
 
+    export = commands.add_parser("export", help="write the downloads: evidence.json and its schema, claims.csv, "
+                                                "sources as BibTeX, RIS and CSL-JSON")
+    export.add_argument("--out", required=True, type=Path, help="folder to write them to (created if needed)")
+    export.add_argument("--config-file", default=Path("mkdocs.yml"), type=Path,
+                        help="site name, address and evidence folder come from here when it exists "
+                             "(default: mkdocs.yml)")
+    export.add_argument("--evidence", type=Path, default=None,
+                        help="evidence folder (default: the one mkdocs.yml names, else evidence)")
+    export.add_argument("--site-url", default=None, help="address the site is published at, for record addresses")
+
     links = commands.add_parser("links", help="check every link and #anchor of the built site")
     links.add_argument("--site", default=Path("site"), type=Path, help="the built site (default: site)")
     links.add_argument("--external", action="store_true",
@@ -76,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(args)
     if args.command == "links":
         return _links(args)
+    if args.command == "export":
+        return _export(args)
     if args.command == "check":
         from . import check
 
@@ -140,6 +152,47 @@ def _changed_since(ref: str) -> list[Path]:
     names = _git("diff", "--name-only", "--no-renames", base).splitlines()
     names += _git("ls-files", "--others", "--exclude-standard", "--full-name", str(top)).splitlines()
     return [top / name for name in dict.fromkeys(names) if name]
+
+
+def _export(args: argparse.Namespace) -> int:
+    """The downloads, as the site build makes them, without MkDocs; quotes are not verified here."""
+    from .citations import StyleError
+    from .exports import build_exports
+    from .site import SiteInfo, build_date
+
+    info, evidence = SiteInfo(date=build_date()), Path("evidence")
+    if args.config_file.is_file():
+        from mkdocs.config import load_config
+        from mkdocs.exceptions import ConfigurationError
+
+        try:
+            config = load_config(str(args.config_file))
+        except (ConfigurationError, OSError) as exc:
+            print(f"error: {args.config_file}: {exc}", file=sys.stderr)
+            return 2
+        plugin = config.plugins["evidence"].config if "evidence" in config.plugins else None
+        info = SiteInfo(config.site_name, config.site_description or "", url=config.site_url or "",
+                        directory_urls=config.use_directory_urls, author=config.site_author, date=info.date,
+                        citation_style=plugin.citation_style if plugin else "apa")
+        if plugin:
+            evidence = args.config_file.resolve().parent / plugin.evidence
+    if args.site_url is not None:
+        info = SiteInfo(**{**info.__dict__, "url": args.site_url})
+    report = run(args.evidence or evidence, None)
+    if not report.ok:
+        print(fmt.format_text(report.findings), file=sys.stderr)
+        return 1
+    try:
+        downloads = build_exports(report.graph, info)
+    except StyleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    for download in downloads:
+        path = args.out / download.name
+        path.write_text(download.content, encoding="utf-8", newline="")
+        print(f"wrote {path} ({download.size} bytes)")
+    return 0
 
 
 def _links(args: argparse.Namespace) -> int:

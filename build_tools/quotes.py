@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote as quote_url
 
 MAX_GAP = 600
 """Most characters an elision may skip between two parts of one quote."""
@@ -106,6 +107,46 @@ def nearest_passage(quote: str, normalised_source: str, margin: int = 24) -> str
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(normalised_source) else ""
     return f"{prefix}{normalised_source[start:end].strip()}{suffix}"
+
+
+FRAGMENT_WORDS = 5
+"""Words of a quote a text fragment names at each end: short enough to survive small differences."""
+_EDGE = "\"'“”‘’«»„‚.,;:!?()[]…\u2013\u2014- "
+
+
+def text_fragment(quote: str) -> str:
+    """A URL text fragment (``#:~:text=…``, WICG scroll-to-text) that finds the quote in its source.
+
+    A short quote is named whole; a long one, or one with elisions, by its first and last
+    words (``textStart,textEnd``). Quotation marks and punctuation at the edges are left out,
+    since the page may print them differently. Empty when nothing is left to look for.
+    """
+    parts = [" ".join(p.split()).strip(_EDGE) for p in _ELISION.split(quote)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return ""
+    first, last = parts[0].split(), parts[-1].split()
+    if len(parts) == 1 and len(first) <= 2 * FRAGMENT_WORDS:
+        directive = _fragment_text(parts[0])
+    else:
+        start = " ".join(first[:FRAGMENT_WORDS]).rstrip(_EDGE)
+        end = " ".join(last[-FRAGMENT_WORDS:]).lstrip(_EDGE)
+        directive = f"{_fragment_text(start)},{_fragment_text(end)}" if start and end else _fragment_text(
+            start or end)
+    return f":~:text={directive}"
+
+
+def _fragment_text(text: str) -> str:
+    """Percent-encoded for a text directive: also ``-``, ``,`` and ``&``, which are its syntax."""
+    return quote_url(text, safe="").replace("-", "%2D")
+
+
+def link_to_passage(url: str, quote: str) -> str | None:
+    """The source's address with a text fragment for the quote, or None when there is nothing to find."""
+    fragment = text_fragment(quote)
+    if not fragment:
+        return None
+    return f"{url}{fragment}" if "#" in url else f"{url}#{fragment}"
 
 
 def sha256_of(data: bytes) -> str:

@@ -123,13 +123,16 @@ def new_record(kind_name: str, record_id: str, evidence: Path) -> Path:
 
 
 def json_schemas() -> dict[str, str]:
-    """JSON Schema text for every kind, keyed by file name."""
+    """JSON Schema text for every kind, and for the evidence.json download, keyed by file name."""
+    from .exports import SCHEMA_NAME, evidence_schema
+
     out = {}
     for kind in KINDS.values():
         schema = kind.model.model_json_schema()
         schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
         schema["title"] = f"Evidence record: {kind.name}"
         out[f"{kind.name}.schema.json"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    out[SCHEMA_NAME] = json.dumps(evidence_schema(), indent=2, ensure_ascii=False) + "\n"
     return out
 
 

