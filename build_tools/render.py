@@ -13,7 +13,6 @@ import json
 import posixpath
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from .charts import claims_by_theme_chart, sources_by_type_chart
+from .citations import ITALIC_END, ITALIC_START, TITLE_END, TITLE_START, Citations
+from .exports import Download
 from .graph import Graph, QuoteUse
 from .history import Action, Change, History
 from .model import CERTAINTY_ORDER, KINDS, Certainty, Claim, Record, Source, SourceType, Stance
+from .quotes import link_to_passage
+from .site import SiteInfo
+
+__all__ = ["Renderer", "SiteInfo", "escape_inline", "page_uri", "relative", "render_pages"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 STANCE_ORDER = [Stance.supports, Stance.contradicts, Stance.qualifies]
@@ -83,20 +88,18 @@ def relative(from_uri: str, to_uri: str) -> str:
     return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
 
 
-@dataclass(frozen=True)
-class SiteInfo:
-    """What the pages need beyond the graph: names and words from the site's configuration."""
-
-    name: str = "Evidence synthesis"
-    description: str = ""
+DOWNLOADS_URI = "downloads/index.md"
 
 
 class Renderer:
-    def __init__(self, graph: Graph, info: SiteInfo | None = None, history: History | None = None) -> None:
+    def __init__(self, graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,
+                 citations: Citations | None = None, downloads: list[Download] | None = None) -> None:
         self.graph = graph
         self.info = info or SiteInfo()
         self.history = history or History.unavailable("no history was given to the renderer")
         self._changelog_dates = self._dates_shown()
+        self.citations = citations or Citations(graph, self.info)
+        self.downloads = downloads
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=False,  # Markdown, not HTML: escaping is done by _finalize instead
@@ -108,15 +111,18 @@ class Renderer:
         )
         self.env.filters.update(
             paragraphs=escape_paragraphs, attr=escape_attribute, quoted=quoted, code=code,
-            certainty_badge=certainty_badge,
+            certainty_badge=certainty_badge, filesize=filesize,
             stance_label=stance_label,
         )
         self.env.globals.update(
             link=_link, url=_url, graph=graph, info=self.info,
             CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance, source_type_label=source_type_label,
-            weakest_certainty=self.weakest_certainty, citation=self.citation, contested_marker=contested_marker,
+            weakest_certainty=self.weakest_certainty, contested_marker=contested_marker,
             front_matter=front_matter, evidence_table=self.evidence_table, uses_table=self.uses_table,
             claim_line=self.claim_line, reference=self.reference, map_chip=self.map_chip,
+            formatted_reference=self.formatted_reference, cite_this=self.cite_this, passage_link=passage_link,
+            downloads=self.downloads, downloads_uri=DOWNLOADS_URI,
+            citation_style_name=self.citations.formatter.style_title,
             theme_chart=lambda: claims_by_theme_chart(graph), source_chart=lambda: sources_by_type_chart(graph),
             sr=visually_hidden, last_updated=self.last_updated, base_updated=self.base_updated,
             history=self.history,
@@ -137,7 +143,7 @@ class Renderer:
         rows = ["| Quote | Stance | Source | Study |", "| --- | --- | --- | --- |"]
         for e in claim.evidence:
             source = g.sources[e.source]
-            quote = _quote_cell(e.quote, e.locator, e.note)
+            quote = _quote_cell(e.quote, e.locator, e.note, source.url)
             study = (_link_for(g.studies[source.study], page) if source.study in g.studies
                      else escape_inline(f"{source_type_label(source.type)}, no study"))
             rows.append(f"| {quote} | {stance_label(e.stance)} | {_link_for(source, page)} | {study} |")
@@ -153,7 +159,8 @@ class Renderer:
                     Markup("makes the recommendation" if use.record.kind == "recommendation"
                            else "raises the question"))
             kind_label = {"claim": "Claim", "recommendation": "Recommendation", "question": "Question"}
-            rows.append(f"| {_quote_cell(use.citation.quote, use.citation.locator)} | {role} | "
+            url = self.graph.sources[use.citation.source].url
+            rows.append(f"| {_quote_cell(use.citation.quote, use.citation.locator, url=url)} | {role} | "
                         f"{kind_label[use.record.kind]}: {_link_for(use.record, page)} |")
         return Markup("\n".join(rows))
 
@@ -167,9 +174,30 @@ class Renderer:
 
     @pass_context
     def reference(self, context: Any, source: Source) -> Markup:
-        """A citation whose title links to the source's page, for reference lists."""
-        title = _link_for(source, context["page_uri"], text=source.title)
-        return self.citation(source, Markup(f"*{title}*"))
+        """A formatted reference whose title links to the source's page, for reference lists."""
+        href = relative(context["page_uri"], page_uri("source", source.id))
+        return reference_markdown(self.citations.reference(source), self._addresses(source), (href, source.title))
+
+    def formatted_reference(self, record: Source | Claim) -> Markup:
+        """The record's formatted reference (citeproc, in the site's CSL style), as Markdown."""
+        return reference_markdown(self.citations.reference(record), self._addresses(record))
+
+    def _addresses(self, record: Source | Claim) -> list[str]:
+        """Addresses a reference may print, to be made links."""
+        if isinstance(record, Source):
+            return [a for a in (f"https://doi.org/{record.doi}" if record.doi else None, record.url) if a]
+        return [self.info.permalink("claim", record.id)] if self.info.url else []
+
+    def cite_this(self, record: Source | Claim) -> Markup:
+        """A collapsed "Cite this" block: the formatted reference, BibTeX to copy, the permalink."""
+        bibtex = self.citations.bibtex(record).rstrip("\n")
+        fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`+", bibtex))])
+        lines = ['??? quote "Cite this"', "", f"    {self.formatted_reference(record)}", "",
+                 f"    {fence}bibtex", *(f"    {line}" for line in bibtex.split("\n")), f"    {fence}"]
+        if self.info.url:
+            permalink = escape_attribute(self.info.permalink(record.kind, record.id))
+            lines += ["", f"    Permalink: <{permalink}>"]
+        return Markup("\n".join(lines))
 
     @pass_context
     def map_chip(self, context: Any, claim: Claim, stances: list[Stance]) -> Markup:
@@ -214,22 +242,6 @@ class Renderer:
         return Markup(f"The evidence base was last updated on {day}: see the "
                       f"[changelog]({relative(context['page_uri'], CHANGELOG)}#{day}) for what changed.")
 
-    def citation(self, source: Source, title: Markup | None = None) -> Markup:
-        """A reference-list style citation: authors (date). Title. Outlet. Publisher."""
-        authors = "; ".join(source.authors) if source.authors else "No author named"
-        parts = [f"{escape_inline(authors)} ({escape_inline(source.date or 'date unknown')}).",
-                 f"{title or Markup(f'*{escape_inline(source.title)}*')}."]
-        if source.outlet:
-            parts.append(f"{escape_inline(source.outlet)}.")
-        if source.publisher:
-            parts.append(f"{escape_inline(source.publisher)}.")
-        if source.doi:
-            doi = escape_attribute(source.doi)
-            parts.append(f"doi:[{escape_inline(source.doi)}](https://doi.org/{doi})")
-        elif source.url:
-            parts.append(f"<{escape_attribute(source.url)}>")
-        return Markup(" ".join(parts))
-
     # --- pages --------------------------------------------------------------
 
     def render(self, template: str, uri: str, **context: Any) -> str:
@@ -243,6 +255,8 @@ class Renderer:
         pages["evidence-map.md"] = self.render("evidence_map.md.j2", "evidence-map.md", **self._map_context())
         pages["tags.md"] = self.render("tags.md.j2", "tags.md")
         pages[CHANGELOG] = self.render("changelog.md.j2", CHANGELOG, **self._changelog_context())
+        if self.downloads is not None:
+            pages[DOWNLOADS_URI] = self.render("downloads.md.j2", DOWNLOADS_URI)
         collections: dict[str, dict[str, Record]] = {
             "theme": g.themes, "claim": g.claims, "source": g.sources, "study": g.studies,
             "recommendation": g.recommendations, "question": g.questions,
@@ -409,10 +423,36 @@ def quoted(quote: str) -> Markup:
     return text if quote.lstrip()[:1] in {"“", '"', "‘"} else Markup(f"“{text}”")
 
 
-def _quote_cell(quote: str, locator: str | None = None, note: str | None = None) -> Markup:
+def passage_link(url: str | None, quote: str) -> Markup:
+    """A link that opens the original at the quoted passage (a URL text fragment), when it has an address."""
+    target = link_to_passage(url, quote) if url else None
+    if not target:
+        return Markup("")
+    return Markup(f'[in the source ↗]({escape_attribute(target)} "Open the original at this passage")')
+
+
+def reference_markdown(marked: str, addresses: list[str], link: tuple[str, str] | None = None) -> Markup:
+    """A formatted reference as Markdown: all its text escaped, then the style's italics as ``<i>``,
+    the first of ``addresses`` it prints as a link, and the title linked to ``link`` (href, tooltip) if given."""
+    text = str(escape_inline(marked))
+    for url in addresses:
+        escaped = str(escape_inline(url))
+        if escaped in text:
+            text = text.replace(escaped, f"<{escape_attribute(url)}>", 1)
+            break
+    text = text.replace(ITALIC_START, "<i>").replace(ITALIC_END, "</i>")
+    if link:
+        href, tooltip = link
+        text = text.replace(TITLE_START, "[", 1).replace(TITLE_END, f']({href} "{escape_attribute(tooltip)}")', 1)
+    return Markup(text.replace(TITLE_START, "").replace(TITLE_END, ""))
+
+
+def _quote_cell(quote: str, locator: str | None = None, note: str | None = None, url: str | None = None) -> Markup:
     out = str(quoted(quote))
     if locator:
         out += f" ({escape_inline(locator)})"
+    if url and (deep := passage_link(url, quote)):
+        out += f" {deep}"
     if note:
         out += f"<br>*Note:* {escape_inline(note)}"
     return Markup(out)
@@ -438,6 +478,17 @@ def _url(context: Any, target_uri: str) -> str:
 def code(text: str) -> Markup:
     """Record text as inline code: HTML-escaped only, since Markdown escapes do not apply in code."""
     return Markup(f"<code>{html.escape(str(text), quote=False)}</code>")
+
+
+def filesize(size: int) -> Markup:
+    """Bytes for readers: "812 bytes", "12.3 kB", "1.4 MB" (powers of 1,000)."""
+    if size < 1000:
+        return Markup(f"{size} bytes")
+    for unit in ("kB", "MB", "GB"):
+        size /= 1000  # type: ignore[assignment]
+        if size < 1000 or unit == "GB":
+            return Markup(f"{size:.1f} {unit}")
+    raise AssertionError
 
 
 def certainty_badge(level: Certainty) -> Markup:
@@ -499,6 +550,10 @@ def redirect_map(graph: Graph) -> dict[str, str]:
     return redirects
 
 
-def render_pages(graph: Graph, info: SiteInfo | None = None, history: History | None = None) -> dict[str, str]:
-    """Every generated page of the site, as Markdown keyed by its path in the docs tree."""
-    return Renderer(graph, info, history).pages()
+def render_pages(graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,
+                 citations: Citations | None = None, downloads: list[Download] | None = None) -> dict[str, str]:
+    """Every generated page of the site, as Markdown keyed by its path in the docs tree.
+
+    With ``downloads``, also the Downloads page that lists them.
+    """
+    return Renderer(graph, info, history, citations=citations, downloads=downloads).pages()

@@ -7,11 +7,14 @@ The suite runs a short pass. For a long run (recorded in issue notes):
 Inputs: arbitrary bytes; text made of YAML's special characters; random edits of
 valid records (so most inputs get past the parser into typing, references and
 quote matching); and valid records with every field replaced by arbitrary YAML
-values. Whatever loads cleanly is also rendered to pages.
+values. Whatever loads cleanly is also rendered to pages, exported (downloads, citations)
+and described in JSON-LD.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import shutil
 import tempfile
@@ -22,13 +25,17 @@ from conftest import Project, write_valid_base
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from build_tools.citations import Citations, Formatter
+from build_tools.exports import build_exports
 from build_tools.render import SiteInfo, render_pages
+from build_tools.structured_data import structured_data
 from build_tools.validate import run
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 _TEMPLATE = Path(tempfile.mkdtemp(prefix="fuzz-base-"))
+_FORMATTER = Formatter()  # one for the whole run, as in `serve`: references are formatted once
 write_valid_base(Project(_TEMPLATE))
 _FILES = sorted(p.relative_to(_TEMPLATE).as_posix() for p in (_TEMPLATE / "evidence").rglob("*.yaml"))
 _TEXTS = {name: (_TEMPLATE / name).read_text(encoding="utf-8") for name in _FILES}
@@ -52,7 +59,12 @@ def _check(files: dict[str, bytes]) -> None:
         for finding in report.findings:
             assert finding.message and finding.code
         if report.ok:
-            render_pages(report.graph, SiteInfo("Fuzz", ""))
+            info = SiteInfo("Fuzz", "", url="https://example.org/fuzz/", date=datetime.date(2026, 1, 1))
+            citations = Citations(report.graph, info, _FORMATTER)
+            downloads = build_exports(report.graph, info, citations)
+            render_pages(report.graph, info, citations, downloads)
+            for script in structured_data(report.graph, info, downloads).values():
+                json.loads(script.removeprefix('<script type="application/ld+json">').removesuffix("</script>"))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

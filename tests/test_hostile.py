@@ -7,6 +7,7 @@ test_validate.py, fuzzing in test_fuzz.py, atomic builds in test_site.py.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -116,3 +117,38 @@ def test_no_command_rewrites_a_record(valid_project):
         subprocess.run([sys.executable, "-m", "build_tools", *command], cwd=valid_project.root,
                        capture_output=True, check=False)
     assert {p: p.read_bytes() for p in valid_project.evidence.rglob("*.yaml")} == before
+
+
+# --- structured data and downloads ---------------------------------------------------
+
+BREAKOUT = '</script><script>window.__pwned = 1</script><!-- & "quotes" \u2028 {{ 7 * 7 }}'
+
+
+def test_record_text_cannot_break_out_of_json_ld_or_cite_this(site_project):
+    """JSON-LD is written into a <script>: `</script>` in a field must not end it early."""
+    source = site_project.evidence / "sources" / "journal-report.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "title: Boards less constrained by the centre", f"title: {json.dumps('Boards ' + BREAKOUT)}")
+        + "url: https://example.org/report\n", encoding="utf-8")
+    claim = site_project.evidence / "claims" / "boards-feel-freer.yaml"
+    claim.write_text(claim.read_text(encoding="utf-8").replace(
+        "statement: Board members see their boards as freer from central control than earlier bodies.",
+        f"statement: {json.dumps('Claim ' + BREAKOUT)}"), encoding="utf-8")
+    result = build(site_project)
+    assert result.returncode == 0, result.stderr
+    expected = {"sources/journal-report/index.html": ("NewsArticle", "Boards "),
+                "claims/boards-feel-freer/index.html": ("Claim", "Claim "), "index.html": ("Dataset", None)}
+    for page, (kind, prefix) in expected.items():
+        text = html(site_project, page)
+        scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
+        assert len(scripts) == 1, page
+        assert "<" not in scripts[0] and ">" not in scripts[0] and "&" not in scripts[0]
+        data = json.loads(scripts[0])
+        assert data["@context"] == "https://schema.org" and data["@type"] == kind
+        if prefix:
+            assert data["name"] == prefix + BREAKOUT  # the text survives, exactly
+        assert "<script>window.__pwned" not in text  # nowhere in the page as markup
+    cite = html(site_project, "claims/boards-feel-freer/index.html")
+    assert "&lt;/script&gt;&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in cite
+    bib = (site_project.root / "site" / "downloads" / "sources.bib").read_text(encoding="utf-8")
+    assert "Boards </script><script>window.\\_\\_pwned = 1</script><!-{}- \\& \"quotes\"" in bib

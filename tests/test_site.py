@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -13,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import Project, write_valid_base
 
+from build_tools.citations import Citations
+from build_tools.exports import build_exports
 from build_tools.graph import build_graph
 from build_tools.history import FileChange, RawCommit, build_history
 from build_tools.load import load_evidence
@@ -86,6 +89,7 @@ def write_site_base(project: Project) -> None:
           - Sources: sources/index.md
           - Studies: studies/index.md
           - Methods: methods.md
+          - Downloads: downloads/index.md
           - Changelog: changelog.md
         """), encoding="utf-8")
 
@@ -135,8 +139,14 @@ FIXED_HISTORY = build_history([
 def rendered_pages(tmp_path: Path) -> dict[str, str]:
     project = Project(tmp_path)
     write_site_base(project)
+    source = project.evidence / "sources" / "journal-report.yaml"  # an address: quotes link to their passage
+    source.write_text(source.read_text(encoding="utf-8") + "url: https://example.org/report\n", encoding="utf-8")
     graph = build_graph(load_evidence(project.evidence))
-    return render_pages(graph, SiteInfo("Test synthesis", "A synthesis used in tests."), FIXED_HISTORY)
+    info = SiteInfo("Test synthesis", "A synthesis used in tests.", url="https://example.org/synthesis/",
+                    date=datetime.date(2026, 1, 2))
+    citations = Citations(graph, info)
+    return render_pages(graph, info, FIXED_HISTORY, citations=citations,
+                        downloads=build_exports(graph, info, citations))
 
 
 def test_golden_pages(tmp_path):
@@ -489,3 +499,23 @@ def test_without_git_the_changelog_says_why_and_pages_give_no_date(site_project)
     assert "No history is shown: the records are not in a git repository." in changelog
     assert "Last updated" not in html(site_project, "claims/boards-feel-freer/index.html")
     assert 'href="../changelog/"' in html(site_project, "methods/index.html")  # in the navigation
+
+
+def test_downloads_are_built_with_the_site_and_linked_from_their_page(site_project):
+    result = build(site_project)
+    assert result.returncode == 0, result.stderr
+    downloads = site_project.root / "site" / "downloads"
+    names = ["evidence.json", "evidence.schema.json", "claims.csv", "sources.bib", "sources.ris", "sources.json"]
+    page = html(site_project, "downloads/index.html")
+    for name in names:
+        assert (downloads / name).stat().st_size > 0
+        assert f'href="{name}"' in page
+    document = json.loads((downloads / "evidence.json").read_text(encoding="utf-8"))
+    assert document["claims"][0]["page"].startswith("http://127.0.0.1:8000/claims/")
+    assert "copyrighted" in page
+    assert 'href="downloads/"' in html(site_project, "index.html")  # the home page links it
+    claim = html(site_project, "claims/change-is-quick/index.html")
+    assert re.search(r'<details class="quote">\s*<summary>Cite this</summary>', claim)
+    details = claim[claim.index('<details class="quote">'):claim.index("</details>")]
+    assert "@misc{change-is-quick," in re.sub(r"<[^>]+>", "", details)  # the BibTeX, in a code block
+    assert "<pre" in details and "Permalink: <a" in details

@@ -70,6 +70,14 @@ def test_hostile_record_text_is_shown_and_never_run(hostile_site: str, page: Any
     assert page.locator("article script").count() == 0
     assert page.locator("article a[href^='javascript:']").count() == 0
     assert page.title().startswith("Boards <script>")
+    structured = page.locator('script[type="application/ld+json"]')  # the statement is in JSON-LD too
+    assert structured.count() == 1
+    data = json.loads(structured.text_content())
+    assert data["@type"] == "Claim" and data["name"].startswith("Boards <script>window.__pwned")
+    expect(page.locator("details.quote summary")).to_have_text("Cite this")
+    page.locator("details.quote summary").click()  # the formatted citation shows the text, inert
+    expect(page.locator("details.quote p").first).to_contain_text("<img src=x onerror=")
+    assert page.evaluate("window.__pwned") is None
 
     search = page.locator("input.md-search__input")  # the search index carries the text too
     search.click()
