@@ -399,20 +399,21 @@ class Citations:
         self.synthesis = Synthesis(info.name, info.url, info.author, info.date)
         self._bibtex: dict[tuple[str, str], str] = {}
 
-    def source_csl(self, source: Source) -> dict[str, Any]:
-        return source_csl(source)
-
     def reference(self, record: Source | Claim) -> str:
         """The formatted reference, with marks (see :func:`plain`)."""
         if isinstance(record, Claim):
-            return self.formatter.claim_reference(record, self.synthesis, self.info.permalink("claim", record.id))
+            return self.formatter.claim_reference(record, self.synthesis, self._claim_address(record))
         return self.formatter.reference(source_csl(record))
+
+    def _claim_address(self, claim: Claim) -> str:
+        """The claim page's absolute address; none when the site's address is not configured."""
+        return self.info.permalink("claim", claim.id) if self.info.url else ""
 
     def bibtex(self, record: Source | Claim) -> str:
         key = (record.kind, record.id)
         text = self._bibtex.get(key)
         if text is None:
-            entry = (claim_bibtex_entry(record, self.synthesis, self.info.permalink("claim", record.id))
+            entry = (claim_bibtex_entry(record, self.synthesis, self._claim_address(record))
                      if isinstance(record, Claim) else source_bibtex_entry(record))
             text = self._bibtex[key] = write_bibtex([entry]).strip() + "\n"
         return text

@@ -66,10 +66,14 @@ def add_rel(html: str) -> str:
 
 
 class _MarkExternalLinks(Treeprocessor):
+    def __init__(self, md: Markdown, site_url: str) -> None:
+        super().__init__(md)
+        self.site_url = site_url
+
     def run(self, root: Any) -> None:
         for link in root.iter("a"):
             href = link.get("href", "")
-            if href.startswith(("http://", "https://")):
+            if href.startswith(("http://", "https://")) and not (self.site_url and href.startswith(self.site_url)):
                 classes = [*link.get("class", "").split(), "ev-external"]
                 if "".join(link.itertext()).strip() == href:
                     classes.append("ev-address")
@@ -79,7 +83,11 @@ class _MarkExternalLinks(Treeprocessor):
 class ExternalLinks(Extension):
     """Marks links that leave the site (class ``ev-external``; ``ev-address`` when the text is the address),
     so that print can show where they lead. In the browser every link becomes absolute, so CSS alone cannot
-    tell them apart."""
+    tell them apart. Absolute links into the site itself (``site_url``, e.g. a permalink) do not leave it."""
+
+    def __init__(self, site_url: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.site_url = site_url
 
     def extendMarkdown(self, md: Markdown) -> None:
-        md.treeprocessors.register(_MarkExternalLinks(md), "ev_external_links", 0)
+        md.treeprocessors.register(_MarkExternalLinks(md, self.site_url), "ev_external_links", 0)

@@ -103,7 +103,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         if self.command in ("build", "gh-deploy") and not self.dirty:
             self.site = StagedSite(Path(config.site_dir))
             config.site_dir = str(self.site.staging)
-        config.markdown_extensions.append(ExternalLinks())  # type: ignore[arg-type]
+        config.markdown_extensions.append(ExternalLinks(config.site_url or ""))  # type: ignore[arg-type]
         for extension in _NEEDED_EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)

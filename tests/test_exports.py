@@ -338,3 +338,11 @@ def test_export_command_refuses_an_invalid_base_with_findings(project, tmp_path)
     assert result.returncode == 1
     assert "broken.yaml:" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_without_the_site_address_a_claim_is_cited_without_one(awkward):
+    graph, _ = awkward
+    citations = Citations(graph, SiteInfo("Test synthesis"))  # no site_url: no relative address passed off as one
+    claim = graph.claims["boards-feel-freer"]
+    assert "claims/" not in plain(citations.reference(claim))
+    assert "url" not in citations.bibtex(claim)

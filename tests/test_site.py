@@ -519,3 +519,6 @@ def test_downloads_are_built_with_the_site_and_linked_from_their_page(site_proje
     details = claim[claim.index('<details class="quote">'):claim.index("</details>")]
     assert "@misc{change-is-quick," in re.sub(r"<[^>]+>", "", details)  # the BibTeX, in a code block
     assert "<pre" in details and "Permalink: <a" in details
+    permalink = re.search(r'Permalink: <a ([^>]*)>', details).group(1)
+    assert 'href="http://127.0.0.1:8000/claims/change-is-quick/"' in permalink
+    assert "ev-external" not in permalink  # a link into the site itself does not print its address
