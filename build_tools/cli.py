@@ -178,12 +178,17 @@ def _export(args: argparse.Namespace) -> int:
             evidence = args.config_file.resolve().parent / plugin.evidence
     if args.site_url is not None:
         info = SiteInfo(**{**info.__dict__, "url": args.site_url})
-    report = run(args.evidence or evidence, None)
+    from .citations import Citations
+    from .history import read_history
+
+    evidence = args.evidence or evidence
+    history = read_history(evidence)
+    report = run(evidence, None, history=history)
     if not report.ok:
         print(fmt.format_text(report.findings), file=sys.stderr)
         return 1
     try:
-        downloads = build_exports(report.graph, info)
+        downloads = build_exports(report.graph, info, Citations(report.graph, info, history=history))
     except StyleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -44,8 +44,11 @@ class Download:
 
 _PAGE = (str, Field(description="Address of the record's page on the site (relative to the site when its "
                                 "address was not configured)."))
+_UPDATED = (str | None, Field(description="When the record last changed in the evidence base's git history "
+                                         "(YYYY-MM-DD); null when the history does not tell."))
 _ENTRY_MODELS = {
-    kind.name: create_model(f"{kind.model.__name__}Entry", __base__=kind.model, page=_PAGE)  # type: ignore
+    kind.name: create_model(f"{kind.model.__name__}Entry", __base__=kind.model, page=_PAGE,  # type: ignore
+                            last_updated=_UPDATED)
     for kind in KINDS.values()
 }
 
@@ -67,15 +70,18 @@ def evidence_schema() -> dict[str, Any]:
             "title": "Evidence base export (evidence.json)"}
 
 
-def evidence_document(graph: Graph, info: SiteInfo) -> dict[str, Any]:
-    """Every record, by kind, sorted by id, with its fields and its page's address."""
+def evidence_document(graph: Graph, info: SiteInfo, citations: Citations | None = None) -> dict[str, Any]:
+    """Every record, by kind, sorted by id, with its fields, its page's address and its last update."""
+    citations = citations or Citations(graph, info)
     document: dict[str, Any] = {"name": info.name, "url": info.url or None}
     for kind in KINDS.values():
         records = graph.by_kind(kind.name)
-        document[kind.folder] = [
-            {**records[record_id].model_dump(mode="json"), "page": info.permalink(kind.name, record_id)}
-            for record_id in sorted(records)
-        ]
+        document[kind.folder] = []
+        for record_id in sorted(records):
+            updated = citations.updated(records[record_id])
+            document[kind.folder].append({**records[record_id].model_dump(mode="json"),
+                                          "page": info.permalink(kind.name, record_id),
+                                          "last_updated": updated.isoformat() if updated else None})
     return document
 
 
@@ -133,8 +139,9 @@ def build_exports(graph: Graph, info: SiteInfo, citations: Citations | None = No
     sources = [graph.sources[k] for k in sorted(graph.sources)]
     return [
         Download("evidence.json", "The whole evidence base",
-                 "Every source, study, claim, theme, recommendation and open question, with all their fields "
-                 "and the address of their page, as JSON.", _json(evidence_document(graph, info))),
+                 "Every source, study, claim, theme, recommendation and open question, with all their fields, "
+                 "the address of their page and the date they last changed, as JSON.",
+                 _json(evidence_document(graph, info, citations))),
         Download(SCHEMA_NAME, "JSON Schema of evidence.json",
                  "The structure of evidence.json, generated from the record model (JSON Schema 2020-12).",
                  _json(evidence_schema())),

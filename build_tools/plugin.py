@@ -141,7 +141,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         info = SiteInfo(config.site_name, config.site_description or "", url=config.site_url or "",
                         directory_urls=config.use_directory_urls, author=config.site_author,
                         date=build_date(), citation_style=self.config.citation_style)
-        citations = Citations(report.graph, info, self.formatter)
+        citations = Citations(report.graph, info, self.formatter, history)
         downloads = build_exports(report.graph, info, citations)
         for download in downloads:
             uri = f"{DOWNLOADS_DIR}/{download.name}"
@@ -149,7 +149,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 raise PluginError(f"{config.docs_dir}/{uri} is generated from the records: remove or rename "
                                   "the hand-written file")
             files.append(File.generated(config, uri, content=download.content))
-        self.json_ld = structured_data(report.graph, info, downloads)
+        self.json_ld = structured_data(report.graph, info, downloads, citations)
         pages = render_pages(report.graph, info, history, citations=citations, downloads=downloads)
         for uri, markdown in pages.items():
             if files.get_file_from_path(uri) is not None:

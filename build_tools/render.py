@@ -98,7 +98,7 @@ class Renderer:
         self.info = info or SiteInfo()
         self.history = history or History.unavailable("no history was given to the renderer")
         self._changelog_dates = self._dates_shown()
-        self.citations = citations or Citations(graph, self.info)
+        self.citations = citations or Citations(graph, self.info, history=self.history)
         self.downloads = downloads
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),

@@ -9,10 +9,11 @@ type; claims are ``Claim``s that cite their sources; the home page describes the
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from typing import Any
 
-from .citations import split_name
+from .citations import Citations, split_name
 from .exports import Download
 from .graph import Graph
 from .model import Claim, Source, SourceType
@@ -73,13 +74,16 @@ def _website(info: SiteInfo) -> dict[str, Any]:
     return site
 
 
-def claim_data(claim: Claim, graph: Graph, info: SiteInfo) -> dict[str, Any]:
+def claim_data(claim: Claim, graph: Graph, info: SiteInfo, updated: _dt.date | None = None) -> dict[str, Any]:
     cited = [graph.sources[s] for s in dict.fromkeys(e.source for e in claim.evidence) if s in graph.sources]
-    return {
+    data: dict[str, Any] = {
         "@type": "Claim", "@id": info.permalink("claim", claim.id), "url": info.permalink("claim", claim.id),
         "name": claim.statement, "text": claim.statement, "isPartOf": _website(info),
         "citation": [source_data(s, info) for s in cited],
     }
+    if updated:
+        data["dateModified"] = updated.isoformat()
+    return data
 
 
 def home_data(graph: Graph, info: SiteInfo, downloads: list[Download] | None) -> dict[str, Any]:
@@ -102,13 +106,15 @@ MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "bib": "applicatio
                "ris": "application/x-research-info-systems"}
 
 
-def structured_data(graph: Graph, info: SiteInfo, downloads: list[Download] | None = None) -> dict[str, str]:
+def structured_data(graph: Graph, info: SiteInfo, downloads: list[Download] | None = None,
+                    citations: Citations | None = None) -> dict[str, str]:
     """A JSON-LD script element for each record page that has one, keyed by the page's path in the docs tree."""
+    citations = citations or Citations(graph, info)
     out: dict[str, str] = {"index.md": script({"@context": "https://schema.org", **home_data(graph, info,
                                                                                               downloads)})}
     for source in graph.sources.values():
         out[page_uri("source", source.id)] = script({"@context": "https://schema.org", **source_data(source, info)})
     for claim in graph.claims.values():
         out[page_uri("claim", claim.id)] = script({"@context": "https://schema.org",
-                                                   **claim_data(claim, graph, info)})
+                                                   **claim_data(claim, graph, info, citations.updated(claim))})
     return out

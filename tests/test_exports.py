@@ -346,3 +346,22 @@ def test_without_the_site_address_a_claim_is_cited_without_one(awkward):
     claim = graph.claims["boards-feel-freer"]
     assert "claims/" not in plain(citations.reference(claim))
     assert "url" not in citations.bibtex(claim)
+
+
+def test_with_history_records_carry_their_last_update_and_claims_are_dated_by_it(awkward):
+    from test_site import FIXED_HISTORY
+
+    graph, _ = awkward
+    citations = Citations(graph, INFO, history=FIXED_HISTORY)
+    files = {d.name: d.content for d in build_exports(graph, INFO, citations)}
+    document = json.loads(files["evidence.json"])
+    jsonschema.Draft202012Validator(json.loads(files["evidence.schema.json"])).validate(document)
+    claims = {c["id"]: c for c in document["claims"]}
+    assert claims["boards-feel-freer"]["last_updated"] == "2026-02-10"
+    assert claims["effect-unknown"]["last_updated"] == "2026-01-05"
+    assert claims["awkward-claim"]["last_updated"] is None  # not in the history: unknown, not invented
+    assert claims["boards-feel-freer"]["aliases"] == []
+    claim = graph.claims["boards-feel-freer"]
+    assert plain(citations.reference(claim)).startswith(
+        "Board members see their boards as freer from central control than earlier bodies. (2026, February 10).")
+    assert "date = {2026-02-10}" in citations.bibtex(claim)

@@ -62,7 +62,7 @@ def _check(files: dict[str, bytes]) -> None:
             info = SiteInfo("Fuzz", "", url="https://example.org/fuzz/", date=datetime.date(2026, 1, 1))
             citations = Citations(report.graph, info, _FORMATTER)
             downloads = build_exports(report.graph, info, citations)
-            render_pages(report.graph, info, citations, downloads)
+            render_pages(report.graph, info, citations=citations, downloads=downloads)
             for script in structured_data(report.graph, info, downloads).values():
                 json.loads(script.removeprefix('<script type="application/ld+json">').removesuffix("</script>"))
     finally:

@@ -188,5 +188,10 @@ def test_redirect_pages_of_renamed_records_are_checked_too(site):
     """The old address of a renamed claim is a page of its own; if its target went missing, the check says so."""
     assert check_site(site).ok
     shutil.rmtree(site / "claims" / "change-is-quick")
+    # LinkChecker reports a broken address once, from whichever of its pages its threads reach first; with the
+    # redirect page the only page left that links to the missing one (beside 404.html), the report must come from it.
+    for page in site.rglob("*.html"):
+        if page.relative_to(site).as_posix() not in {"claims/quick-change/index.html", "404.html"}:
+            page.unlink()
     broken = check_site(site).broken
     assert any(b.page == "claims/quick-change/index.html" and b.url == "../change-is-quick/" for b in broken), broken

@@ -144,7 +144,7 @@ def rendered_pages(tmp_path: Path) -> dict[str, str]:
     graph = build_graph(load_evidence(project.evidence))
     info = SiteInfo("Test synthesis", "A synthesis used in tests.", url="https://example.org/synthesis/",
                     date=datetime.date(2026, 1, 2))
-    citations = Citations(graph, info)
+    citations = Citations(graph, info, history=FIXED_HISTORY)
     return render_pages(graph, info, FIXED_HISTORY, citations=citations,
                         downloads=build_exports(graph, info, citations))
 
