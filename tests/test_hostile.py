@@ -106,6 +106,13 @@ def test_add_rel_leaves_everything_else_byte_for_byte():
         'x@e.org"/>', 'x@e.org" rel="noopener noreferrer"/>')
 
 
+def test_add_rel_skips_scripts_and_comments_and_reads_any_attribute_syntax():
+    page = ('<script>var s = "<a href=\'https://x.org\'>";</script><!-- <a href="https://y.org"> -->'
+            '<A HREF=https://z.org REL="external">z</A><a title="x>y" href="//w.org">w</a><abbr title="https://q">')
+    assert add_rel(page) == page.replace('REL="external"', 'rel="external noopener noreferrer"').replace(
+        'href="//w.org"', 'href="//w.org" rel="noopener noreferrer"')
+
+
 # --- nothing lost ------------------------------------------------------------------
 
 def test_no_command_rewrites_a_record(valid_project):
