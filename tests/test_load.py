@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from build_tools.findings import Severity
 from build_tools.load import MAX_FILE_BYTES, load_evidence
 from build_tools.validate import run
@@ -223,3 +226,32 @@ def test_all_findings_reported_in_one_run(project):
     project.write("theme", "c", "id: c\ntitle: T\n")
     found = sorted(f.code for f in load_evidence(project.evidence).findings)
     assert found == ["missing-field", "unknown-field", "yaml-syntax"]
+
+
+def test_records_are_parsed_by_libyaml_when_pyyaml_has_it():
+    """The C parser is four times faster; a wrong import would silently fall back to pure Python."""
+    import yaml
+
+    from build_tools import load
+
+    if yaml.__with_libyaml__:
+        assert load._PARSER.__module__ == "yaml._yaml"
+
+
+SPECIAL_SCALARS = ["", "~", "null", "Null", "NULL", "true", "False", "yes", "No", "on", "OFF", "0", "-12", "+3",
+                   "0x1F", "0o17", "017", "1_000", "1e3", "-.5", ".inf", "-.INF", ".nan", "2014", "2014-04-02",
+                   "2014-04-02T10:00:00Z", "<<", "=", "12:30", "1:20:30", "a: b", "'", "-", "0.1.2"]
+
+
+@given(st.one_of(st.sampled_from(SPECIAL_SCALARS), st.text(max_size=20)), st.booleans(), st.booleans())
+def test_tags_resolve_exactly_as_the_safe_loader_resolves_them(value, plain, quoted):
+    """The fast resolver gives every scalar the tag PyYAML's safe loader would."""
+    import yaml
+
+    from build_tools import load
+
+    expected = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (plain, quoted))
+    assert load._Composer.resolve(yaml.ScalarNode, value, (plain, quoted)) == expected
+    for kind in (yaml.SequenceNode, yaml.MappingNode):
+        assert load._Composer.resolve(kind, None, (True, False)) == yaml.resolver.Resolver().resolve(
+            kind, None, (True, False))

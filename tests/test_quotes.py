@@ -83,6 +83,11 @@ def test_unicode_normal_forms_compare_equal():
     assert found(unicodedata.normalize("NFD", "café society"), composed)
 
 
+def test_ascii_typography_is_normalised_too():
+    """A backtick is an apostrophe even in a text with no other special character."""
+    assert normalise("it`s  the\tGP`s\nview") == "it's the GP's view"
+
+
 def test_split_elisions():
     assert split_elisions("a … b [...] c […] d ... e") == ["a", "b", "c", "d", "e"]
     assert split_elisions("… leading and trailing …") == ["leading and trailing"]
