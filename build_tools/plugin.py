@@ -24,6 +24,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from .cache import DEFAULT_PATH as CACHE
 from .citations import Citations, Formatter, StyleError
 from .exports import build_exports
 from .external_links import ExternalLinks, add_rel
@@ -126,7 +127,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         evidence = root / self.config.evidence
         archive = root / self.config.archive if self.config.archive else None
         history = read_history(evidence)  # the one git call of the build
-        report = run(evidence, archive, history=history)
+        report = run(evidence, archive, history=history, cache=root / CACHE)
         errors = report.errors
         if errors:
             raise PluginError(f"the evidence records have {len(errors)} errors:\n" + format_text(report.findings))
@@ -183,14 +184,14 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         plugin.config["redirect_maps"] = configured
 
     @staticmethod
-    def _edit_uri(uri: str, record_files: dict[str, Path], docs_dir: Path) -> str | None:
+    def _edit_uri(uri: str, record_files: dict[str, str], docs_dir: Path) -> str | None:
         """The record's YAML file, relative to docs_dir, for "Edit this page"."""
         folder, _, name = uri.partition("/")
         kind = next((k for k in KINDS.values() if k.folder == folder), None)
         if kind is None or name == "index.md":
             return None
         path = record_files.get(f"{kind.name}:{name.removesuffix('.md')}")
-        return Path(os.path.relpath(path.resolve(), docs_dir)).as_posix() if path else None
+        return Path(os.path.relpath(os.path.realpath(path), docs_dir)).as_posix() if path else None
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if page.file.generated_by is not None or self.graph is None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import gc
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import ValidationCache
 from .findings import Finding, Severity, error, sort_key, strict, warning
 from .graph import Graph, build_graph, references
 from .history import History
@@ -93,7 +96,8 @@ class Scope:
 
 
 def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode: bool = False,
-        changed: Iterable[Path | str] | None = None, history: History | None = None) -> Report:
+        changed: Iterable[Path | str] | None = None, history: History | None = None,
+        cache: Path | str | None = None) -> Report:
     """Load, index and check an evidence folder: the whole of ``validate``.
 
     With ``changed`` (record files a pull request touched, deleted ones included),
@@ -101,11 +105,19 @@ def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode:
     every file is still loaded, so references resolve, but only their quotes are verified.
     With ``history`` (:func:`history.read_history`), records renamed in git without
     an alias for their old id are reported too.
+
+    With ``cache`` (a folder), records of unchanged files and quotes already found
+    in an unchanged archived text are taken from the last run (:mod:`.cache`).
     """
-    base = load_evidence(evidence)
-    graph = build_graph(base)
-    scope = Scope.of(base, changed) if changed is not None else None
-    findings = base.findings + check(base, graph, Archive(Path(archive)) if archive else None, scope, history)
+    with _collector_paused():
+        validation_cache = ValidationCache.open(cache) if cache is not None else None
+        base = load_evidence(evidence, validation_cache)
+        graph = build_graph(base)
+        scope = Scope.of(base, changed) if changed is not None else None
+        archived = Archive(Path(archive)) if archive else None
+        findings = base.findings + check(base, graph, archived, scope, history, validation_cache)
+        if validation_cache is not None:
+            validation_cache.save(every_quote_checked=scope is None and archived is not None)
     if scope is not None:
         findings = [f for f in findings if scope.covers(f)]
     if strict_mode:
@@ -113,13 +125,30 @@ def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode:
     return Report(base, graph, sorted(findings, key=sort_key), scope)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the records are built.
+
+    Loading creates hundreds of thousands of objects that all stay alive; each
+    automatic collection re-scans them all, which made loading 10,000 claims
+    40% slower. Records hold no reference cycles, so nothing is left to collect.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def check(base: EvidenceBase, graph: Graph, archive: Archive | None, scope: Scope | None = None,
-          history: History | None = None) -> list[Finding]:
+          history: History | None = None, cache: ValidationCache | None = None) -> list[Finding]:
     return [
         *_check_references(base, graph),
         *_check_aliases(base, graph),
         *_check_renames(base, graph, history),
-        *_check_quotes(graph, archive, scope),
+        *_check_quotes(graph, archive, scope, cache),
         *_check_coverage(graph),
         *_check_certainty(graph),
     ]
@@ -207,7 +236,8 @@ def _check_renames(base: EvidenceBase, graph: Graph, history: History | None) ->
     return findings
 
 
-def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None) -> list[Finding]:
+def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None,
+                  cache: ValidationCache | None = None) -> list[Finding]:
     if archive is None:
         count = sum(len(uses) for uses in graph.quotes_by_source.values())
         return [warning("quotes-unverified", f"no source archive given: {count} quotes were not checked",
@@ -235,7 +265,12 @@ def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None) ->
                 hint="the archived text changed: if the new copy is right, record its sha256 and re-check "
                      "every quote of this source; otherwise restore the original file"))
         for use in uses:
-            if find_quote(use.citation.quote, text.normalised).found:
+            quote = use.citation.quote
+            if cache is not None and cache.quote_verified(text.sha256, quote):
+                continue
+            if find_quote(quote, text.normalised).found:
+                if cache is not None:
+                    cache.add_verified_quote(text.sha256, quote)
                 continue
             near = nearest_passage(use.citation.quote, text.normalised)
             hint = "copy the words exactly from the source; mark omitted words with … or [...]"

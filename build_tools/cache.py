@@ -1,0 +1,151 @@
+"""What validation learnt last time, kept between runs: typed records of unchanged files, verified quotes.
+
+Re-validating 10,000 claims after editing one would otherwise parse every file
+and search every archived text again. A record file is unchanged when its
+modification time (to the nanosecond), size and inode are those seen last time,
+the test git and make use; a quote stays verified while its source's archived
+text has the same sha256.
+
+The cache is a folder of pickle files, each written atomically, under
+``.cache/`` (never committed). It is ignored, and rebuilt, when the code that produces records
+changes or the file is unreadable: a cache can make validation faster, never
+different. Pickle runs code when loaded, so only ever point it at a cache this
+tool wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from . import findings, load, model, quotes
+from .findings import Finding
+from .model import Record
+
+DEFAULT_PATH = Path(".cache/validation")
+SHARDS = 64
+"""Records are spread over this many files, so that saving after one edit rewrites one small file."""
+
+FileKey = tuple[str, int, int, int]
+"""Shown path, mtime in nanoseconds, size, inode."""
+Entry = tuple["Record | None", list[Finding]]
+
+
+def _code_version() -> str:
+    digest = hashlib.sha256(f"{sys.version}|{pydantic.VERSION}|{yaml.__version__}".encode())
+    for module in (findings, load, model, quotes):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
+_VERSION = _code_version()
+
+
+def _shard(key: FileKey) -> int:
+    return zlib.crc32(key[0].encode("utf-8")) % SHARDS
+
+
+@dataclass
+class ValidationCache:
+    """Read from the folder ``path`` if it holds a current cache; :meth:`save` writes what this run used."""
+
+    path: Path | None
+    records: dict[FileKey, Entry] = field(default_factory=dict)
+    verified_quotes: set[tuple[str, str]] = field(default_factory=set)
+    """(sha256 of the archived text, quote) pairs found in that text."""
+    _loaded: list[int] = field(default_factory=lambda: [0] * SHARDS)
+    _used: list[dict[FileKey, Entry]] = field(default_factory=lambda: [{} for _ in range(SHARDS)])
+    _dirty: set[int] = field(default_factory=set)
+    _quotes_used: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def open(cls, path: Path | str | None) -> ValidationCache:
+        cache = cls(Path(path) if path is not None else None)
+        if cache.path is None or not cache.path.is_dir():
+            return cache
+        for shard in range(SHARDS):
+            entries = cache._read(f"records-{shard:02d}.pickle")
+            if isinstance(entries, dict):
+                cache.records.update(entries)
+                cache._loaded[shard] = len(entries)
+        verified = cache._read("quotes.pickle")
+        if isinstance(verified, set):
+            cache.verified_quotes = verified
+        return cache
+
+    def _read(self, name: str) -> Any:
+        assert self.path is not None
+        try:
+            with (self.path / name).open("rb") as file:
+                version, content = pickle.load(file)
+        except FileNotFoundError:
+            return None
+        except Exception:  # a truncated or foreign file: start afresh
+            return None
+        return content if version == _VERSION else None
+
+    @staticmethod
+    def key(path: str, shown: str) -> FileKey | None:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        return shown, stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+    def get(self, key: FileKey | None) -> Entry | None:
+        found = self.records.get(key) if key is not None else None
+        if found is not None:
+            self._used[_shard(key)][key] = found  # type: ignore[arg-type]
+        return found
+
+    def put(self, key: FileKey | None, record: Record | None, file_findings: list[Finding]) -> None:
+        if key is not None:
+            shard = _shard(key)
+            self._used[shard][key] = (record, file_findings)
+            self._dirty.add(shard)
+
+    def quote_verified(self, archive_sha256: str, quote: str) -> bool:
+        verified = (archive_sha256, quote) in self.verified_quotes
+        if verified:
+            self._quotes_used.add((archive_sha256, quote))
+        return verified
+
+    def add_verified_quote(self, archive_sha256: str, quote: str) -> None:
+        self._quotes_used.add((archive_sha256, quote))
+
+    def save(self, every_quote_checked: bool = True) -> None:
+        """Keep what this run used, so the cache never grows with deleted records or changed quotes.
+
+        Only files whose content changed are rewritten. A run that checked only some
+        quotes (``validate FILE``) keeps the others too.
+        """
+        if self.path is None:
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        for shard, used in enumerate(self._used):
+            if shard in self._dirty or len(used) != self._loaded[shard]:
+                self._write(f"records-{shard:02d}.pickle", used)
+        quotes = self._quotes_used if every_quote_checked else self._quotes_used | self.verified_quotes
+        if quotes != self.verified_quotes:
+            self._write("quotes.pickle", quotes)
+
+    def _write(self, name: str, content: object) -> None:
+        assert self.path is not None
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=self.path)
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                pickle.dump((_VERSION, content), file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path / name)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise

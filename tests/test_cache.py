@@ -1,0 +1,120 @@
+"""The validation cache makes a second run faster and never different."""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import pytest
+
+from build_tools import cache as cache_module
+from build_tools.cache import ValidationCache
+from build_tools.validate import run
+
+
+@pytest.fixture
+def cache_dir(valid_project):
+    return valid_project.root / ".cache" / "validation"
+
+
+def _findings(report):
+    return [str(f) for f in report.findings]
+
+
+def _count_parses(monkeypatch):
+    from build_tools import load
+
+    parsed: list[str] = []
+    original = load.load_record_file
+
+    def counting(kind, path, shown, stem):
+        parsed.append(stem)
+        return original(kind, path, shown, stem)
+
+    monkeypatch.setattr(load, "load_record_file", counting)
+    return parsed
+
+
+def _count_quote_searches(monkeypatch):
+    from build_tools import validate
+
+    searched: list[str] = []
+    original = validate.find_quote
+
+    def counting(quote, text):
+        searched.append(quote)
+        return original(quote, text)
+
+    monkeypatch.setattr(validate, "find_quote", counting)
+    return searched
+
+
+def test_second_run_parses_only_the_edited_file_and_searches_only_its_quotes(valid_project, cache_dir, monkeypatch):
+    first = run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    assert first.ok and (cache_dir / "quotes.pickle").is_file()
+    parsed, searched = _count_parses(monkeypatch), _count_quote_searches(monkeypatch)
+    claim = valid_project.evidence / "claims" / "effect-unknown.yaml"
+    claim.write_text(claim.read_text().replace("The effect on patients", "The effect on patients' health")
+                     .replace("too soon to say what", "too early to say what"))
+    second = run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    assert parsed == ["effect-unknown"]
+    assert searched == ["It's too early to say what the effect on patients will be"]
+    assert [f.code for f in second.errors] == ["quote-not-found"]
+    assert second.graph.claims["effect-unknown"].statement.startswith("The effect on patients' health")
+
+
+def test_results_with_a_cache_are_those_without(valid_project, cache_dir):
+    """Findings, with their lines and hints, come out the same from cached records."""
+    claim = valid_project.evidence / "claims" / "boards-feel-freer.yaml"
+    claim.write_text(claim.read_text().replace("themes: [autonomy]", "themes: [autonomy, autonomie]"))
+    (valid_project.evidence / "themes" / "broken.yaml").write_text("id: broken\ntitle: [\n")
+    fresh = _findings(run(valid_project.evidence, valid_project.archive))
+    assert fresh, "the fixture should produce findings"
+    run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    assert _findings(run(valid_project.evidence, valid_project.archive, cache=cache_dir)) == fresh
+
+
+def test_a_changed_archive_text_verifies_its_quotes_again(valid_project, cache_dir, monkeypatch):
+    run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    text = (valid_project.archive / "journal.txt").read_text()
+    (valid_project.archive / "journal.txt").write_text(text.replace("less constrained", "more constrained"))
+    searched = _count_quote_searches(monkeypatch)
+    report = run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    assert "less constrained by the centre" in searched
+    assert {"archive-hash", "quote-not-found"} <= {f.code for f in report.errors}
+
+
+def test_a_deleted_record_is_gone_from_the_next_run_and_from_the_cache(valid_project, cache_dir):
+    run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    (valid_project.evidence / "questions" / os.listdir(valid_project.evidence / "questions")[0]).unlink()
+    report = run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    assert not report.graph.questions
+    cached = ValidationCache.open(cache_dir).records
+    assert not any("/questions/" in key[0] for key in cached)
+
+
+def test_a_cache_from_other_code_or_a_damaged_one_is_ignored(valid_project, cache_dir, monkeypatch):
+    run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    shard = next(cache_dir.glob("records-*.pickle"))
+    shard.write_bytes(b"not a pickle")
+    for other in cache_dir.glob("records-*.pickle"):
+        if other != shard:
+            version, content = pickle.loads(other.read_bytes())
+            other.write_bytes(pickle.dumps(("other code", content)))
+    parsed = _count_parses(monkeypatch)
+    assert run(valid_project.evidence, valid_project.archive, cache=cache_dir).ok
+    assert len(parsed) == sum(1 for _ in valid_project.evidence.rglob("*.yaml"))
+    assert cache_module._VERSION in pickle.loads(shard.read_bytes())
+
+
+def test_the_cli_uses_the_cache_unless_told_not_to(valid_project, monkeypatch):
+    from build_tools.cli import main
+
+    monkeypatch.chdir(valid_project.root)
+    assert main(["validate", "--archive", "archive"]) == 0
+    assert (valid_project.root / ".cache" / "validation" / "quotes.pickle").is_file()
+    parsed = _count_parses(monkeypatch)
+    assert main(["validate", "--archive", "archive"]) == 0
+    assert parsed == []
+    assert main(["validate", "--archive", "archive", "--no-cache"]) == 0
+    assert len(parsed) == sum(1 for _ in valid_project.evidence.rglob("*.yaml"))
