@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from . import findings as fmt
+from .cache import DEFAULT_PATH as DEFAULT_CACHE
 from .check import STEPS
 from .history import read_history
 from .links import LinkCheckError, check_site, format_report
@@ -38,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--changed-since", metavar="GIT_REF",
                           help="check only records changed since GIT_REF (e.g. origin/main), committed or not, "
                                "and the records linked to them")
+    validate.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
+                          help="reuse records of unchanged files and quotes verified in unchanged archived "
+                               f"texts from this file, and update it (default: {DEFAULT_CACHE})")
+    validate.add_argument("--no-cache", dest="cache", action="store_const", const=None,
+                          help="parse every file and verify every quote afresh")
 
     new = commands.add_parser("new", help="write a template record to fill in")
     new.add_argument("kind", help="source, study, claim, theme, recommendation or question")
@@ -68,6 +74,18 @@ def _parser() -> argparse.ArgumentParser:
     links.add_argument("--ignore", action="append", default=[], metavar="REGEX",
                        help="never fetch URLs matching this regular expression (repeatable)")
 
+    bench = commands.add_parser("bench", help="benchmark validation and site builds on synthetic evidence bases")
+    bench.add_argument("--sizes", default="1000,3000,10000",
+                       help="numbers of claims, comma-separated (default: 1000,3000,10000)")
+    bench.add_argument("--seed", type=int, default=1, help="seed of the synthetic bases (default: 1)")
+    bench.add_argument("--work", type=Path, default=Path(".cache/bench"),
+                       help="folder for the synthetic bases and built sites (default: .cache/bench)")
+    bench.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"),
+                       help="the project's mkdocs.yml, whose theme and extensions the sites inherit")
+    bench.add_argument("--no-build", dest="build", action="store_false", help="time validation only")
+    bench.add_argument("--serve", action="store_true",
+                       help="also time `mkdocs serve --dirty` updating an edited claim (smallest size)")
+
     check = commands.add_parser("check", help="run everything CI runs: lint, validate, build, links, tests")
     check.add_argument("--config-file", default=Path("mkdocs.yml"), type=Path)
     check.add_argument("--skip", action="append", default=[], choices=STEPS, help="leave out a step (repeatable)")
@@ -88,6 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         return _links(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "bench":
+        from . import bench
+
+        try:
+            sizes = [int(size) for size in args.sizes.split(",")]
+        except ValueError:
+            print(f"error: --sizes takes numbers separated by commas, not {args.sizes!r}", file=sys.stderr)
+            return 2
+        return bench.main(sizes, args.work, args.seed, args.config_file, args.build, args.serve)
     if args.command == "check":
         from . import check
 
@@ -235,7 +262,8 @@ def _validate(args: argparse.Namespace) -> int:
         except GitError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    report = run(args.evidence, archive, strict_mode=args.strict, changed=changed, history=read_history(args.evidence))
+    report = run(args.evidence, archive, strict_mode=args.strict, changed=changed,
+                 history=read_history(args.evidence), cache=args.cache)
     if args.format == "json":
         print(fmt.format_json(report.findings))
     elif args.format == "github":
