@@ -102,15 +102,20 @@ def _project(folder: Path, claims: int, seed: int, config: Path) -> int:
         return json.loads((folder / "records.json").read_text())
     shutil.rmtree(folder, ignore_errors=True)
     size = generate(folder, claims, seed)
-    nav = _generated_nav(config)
+    nav, hand_written = _nav(config)
+    for page in hand_written:
+        target = folder / "content" / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f"# {Path(page).stem.capitalize()}\n\nA hand-written page.\n", encoding="utf-8")
+    # Not strict in the file, so that `serve --dirty` (which always warns) runs; builds pass --strict.
     _write_config(folder / "mkdocs.yml", config, {
-        "docs_dir": "content", "nav": nav, "watch": [],
+        "docs_dir": "content", "nav": nav, "watch": [], "strict": False,
         "plugins": ["search", "tags", {"evidence": {"evidence": "evidence", "archive": "archive"}}],
     })
-    (folder / "content").mkdir()
+    (folder / "content").mkdir(exist_ok=True)
     _write_plain_pages(folder / "plain" / "docs", folder / "evidence", nav)
     _write_config(folder / "plain" / "mkdocs.yml", config, {
-        "docs_dir": "docs", "nav": nav, "watch": [], "plugins": ["search"],
+        "docs_dir": "docs", "nav": nav, "watch": [], "strict": False, "plugins": ["search"],
         "not_in_nav": "\n".join(f"/{part}/*.md" for part in _record_folders()),
     })
     (folder / "records.json").write_text(json.dumps(size.records))
@@ -128,18 +133,15 @@ def _record_folders() -> list[str]:
     return [kind.folder for kind in KINDS.values()]
 
 
-def _generated_nav(config: Path) -> list[Any]:
-    """The project's nav without its hand-written pages, which link to records of the real base."""
+def _nav(config: Path) -> tuple[list[Any], list[str]]:
+    """The project's nav, and the hand-written pages in it (which the bench replaces with plain stand-ins:
+    the real ones link to records of the real base)."""
     from mkdocs.config import load_config
 
     settings = load_config(str(config))
     nav, docs_dir = settings.nav or [], Path(settings.docs_dir)
-    kept = []
-    for entry in nav:
-        (title, target), = entry.items() if isinstance(entry, dict) else (("", entry),)
-        if isinstance(target, str) and not (docs_dir / target).is_file():
-            kept.append({title: target} if title else target)
-    return kept
+    targets = [next(iter(entry.values())) if isinstance(entry, dict) else entry for entry in nav]
+    return nav, [t for t in targets if isinstance(t, str) and (docs_dir / t).is_file()]
 
 
 def _write_config(path: Path, parent: Path, overrides: dict[str, Any]) -> None:
@@ -231,9 +233,10 @@ def serve_update(folder: Path) -> float:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    log = (folder / "serve.log").open("wb")
     server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dirty", "--livereload", "-f",
                                "mkdocs.yml", "-a", f"127.0.0.1:{port}"], cwd=folder, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=log, stderr=subprocess.STDOUT)
     try:
         claim = _middle_claim(folder / "evidence")
         url = f"http://127.0.0.1:{port}/claims/{claim.stem}/"
@@ -246,6 +249,7 @@ def serve_update(folder: Path) -> float:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
 
 
 def _wait_for(url: str, ready: Any, timeout: float) -> None:

@@ -14,7 +14,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -46,6 +46,8 @@ REDIRECTS_PLUGIN = "redirects"  # mkdocs-redirects: writes a page at each old ad
 DOWNLOADS_DIR = DOWNLOADS_URI.rpartition("/")[0]
 _NEEDED_EXTENSIONS = ("admonition", "pymdownx.details", "pymdownx.superfences")
 """What the generated pages use: admonitions, collapsible blocks ("Cite this"), code blocks inside them."""
+_LISTINGS = {"evidence-map.md", "tags.md"} | {f"{k.folder}/index.md" for k in KINDS.values()}
+"""Pages that list records: left out of the search index (see on_page_markdown)."""
 
 
 class StagedSite:
@@ -74,6 +76,27 @@ class StagedSite:
         shutil.rmtree(old, ignore_errors=True)
 
 
+class _DirtyServe:
+    """``mkdocs serve --dirty`` rebuilds only modified pages, but MkDocs counts every generated page
+    as modified. Pages whose Markdown is what the previous build rendered are marked unmodified,
+    so that after editing one claim only the pages showing it are rebuilt.
+
+    MkDocs re-creates plugins on every rebuild of ``serve``, hence state on the class.
+    """
+
+    active = False
+    rendered: ClassVar[dict[str, int]] = {}
+
+    @classmethod
+    def skip_if_unchanged(cls, file: File, markdown: str) -> None:
+        if not cls.active:
+            return
+        digest = hash(markdown)
+        if cls.rendered.get(file.src_uri) == digest:
+            file.is_modified = lambda: False  # type: ignore[method-assign]
+        cls.rendered[file.src_uri] = digest
+
+
 class EvidenceConfig(base.Config):
     evidence = c.Type(str, default="evidence")
     """Folder of YAML records, relative to mkdocs.yml."""
@@ -98,6 +121,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command, self.dirty = command, dirty
+        _DirtyServe.active = command == "serve" and dirty
 
     def on_config(self, config: MkDocsConfig, /) -> MkDocsConfig:
         self.xref_errors = []
@@ -159,6 +183,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             inclusion = InclusionLevel.UNDEFINED if uri in _IN_NAV else InclusionLevel.NOT_IN_NAV
             file = File.generated(config, uri, content=markdown, inclusion=inclusion)
             file.edit_uri = self._edit_uri(uri, report.base.files, docs_dir)
+            _DirtyServe.skip_if_unchanged(file, markdown)
             files.append(file)
         self._add_redirects(config, redirect_map(report.graph))
         return files
@@ -194,6 +219,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         return Path(os.path.relpath(os.path.realpath(path), docs_dir)).as_posix() if path else None
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if page.file.src_uri in _LISTINGS and page.file.generated_by is not None:
+            # Lists of records repeat what the records' own pages say: searching a claim's words
+            # should find the claim, not every list that names it (and indexing them is costly).
+            page.meta.setdefault("search", {"exclude": True})
         if page.file.generated_by is not None or self.graph is None:
             return markdown
         return self._resolve_xrefs(markdown, page.file.src_uri, f"{config.docs_dir}/{page.file.src_uri}")

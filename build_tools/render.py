@@ -461,8 +461,11 @@ def _quote_cell(quote: str, locator: str | None = None, note: str | None = None,
 def _link_for(record: Record, from_uri: str, target: Record | None = None, text: str | None = None) -> Markup:
     target = target or record
     href = relative(from_uri or "index.md", page_uri(target.kind, target.id))
-    label = escape_inline(text if text is not None else target.title_text)
-    return Markup(f'[{label}]({href} "{escape_attribute(target.title_text)}")')
+    if text is None or " ".join(text.split()) == " ".join(target.title_text.split()):
+        # No title when it would repeat the link text: screen readers would read it twice,
+        # and at 10,000 claims the repeats were a quarter of the Markdown to convert.
+        return Markup(f"[{escape_inline(target.title_text)}]({href})")
+    return Markup(f'[{escape_inline(text)}]({href} "{escape_attribute(target.title_text)}")')
 
 
 @pass_context

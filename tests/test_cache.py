@@ -99,7 +99,7 @@ def test_a_cache_from_other_code_or_a_damaged_one_is_ignored(valid_project, cach
     shard.write_bytes(b"not a pickle")
     for other in cache_dir.glob("records-*.pickle"):
         if other != shard:
-            version, content = pickle.loads(other.read_bytes())
+            _version, content = pickle.loads(other.read_bytes())
             other.write_bytes(pickle.dumps(("other code", content)))
     parsed = _count_parses(monkeypatch)
     assert run(valid_project.evidence, valid_project.archive, cache=cache_dir).ok

@@ -404,9 +404,9 @@ def test_lists_in_running_text_keep_the_space_after_their_separator(tmp_path):
     recommendation.write_text(recommendation.read_text().replace(
         "made_by:\n", "made_by:\n  - source: second-report\n    quote: boards\n"))
     pages = render_pages(build_graph(load_evidence(project.evidence)))
-    assert 'Themes: [Autonomy](../themes/autonomy.md "Autonomy"), [Quality](../themes/quality.md "Quality")' \
+    assert 'Themes: [Autonomy](../themes/autonomy.md), [Quality](../themes/quality.md)' \
         in pages["claims/effect-unknown.md"]
-    assert '[Second report](../sources/second-report.md "Second report"); [Boards less' \
+    assert '[Second report](../sources/second-report.md); [Boards less' \
         in pages["recommendations/index.md"]
 
 
@@ -522,3 +522,12 @@ def test_downloads_are_built_with_the_site_and_linked_from_their_page(site_proje
     permalink = re.search(r'Permalink: <a ([^>]*)>', details).group(1)
     assert 'href="http://127.0.0.1:8000/claims/change-is-quick/"' in permalink
     assert "ev-external" not in permalink  # a link into the site itself does not print its address
+
+
+def test_lists_of_records_are_left_out_of_search_and_record_pages_are_in(site_project):
+    """A claim's words find the claim's page, not every index, map and tag list that repeats them."""
+    assert build(site_project).returncode == 0
+    index = json.loads((site_project.root / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    pages = {entry["location"].split("#")[0] for entry in index["docs"]}
+    assert {"claims/boards-feel-freer/", "sources/journal-report/", "themes/autonomy/", ""} <= pages
+    assert not pages & {"claims/", "sources/", "themes/", "evidence-map/", "tags/"}
