@@ -531,3 +531,32 @@ def test_lists_of_records_are_left_out_of_search_and_record_pages_are_in(site_pr
     pages = {entry["location"].split("#")[0] for entry in index["docs"]}
     assert {"claims/boards-feel-freer/", "sources/journal-report/", "themes/autonomy/", ""} <= pages
     assert not pages & {"claims/", "sources/", "themes/", "evidence-map/", "tags/"}
+
+
+def test_serve_dirty_rebuilds_only_the_pages_whose_markdown_changed(site_project, monkeypatch, tmp_path):
+    """Two `serve --dirty` rebuilds: after editing one claim, its page is written again, other claims' are not."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from build_tools import plugin
+
+    monkeypatch.chdir(site_project.root)
+    monkeypatch.setattr(plugin._DirtyServe, "rendered", {})
+    monkeypatch.setattr(plugin._DirtyServe, "active", False)  # restored after the test; on_startup sets it
+    site = tmp_path / "served"
+
+    def rebuild() -> None:
+        config = load_config("mkdocs.yml", site_dir=str(site), strict=False)
+        config.plugins.on_startup(command="serve", dirty=True)
+        mkdocs_build(config, dirty=True)
+
+    rebuild()
+    edited = site / "claims" / "effect-unknown" / "index.html"
+    untouched = site / "claims" / "boards-feel-freer" / "index.html"
+    before = {page: page.stat().st_mtime_ns for page in (edited, untouched)}
+    claim = site_project.evidence / "claims" / "effect-unknown.yaml"
+    claim.write_text(claim.read_text().replace("is not yet known", "is still unknown"))
+    rebuild()
+    assert "is still unknown" in edited.read_text(encoding="utf-8")
+    assert edited.stat().st_mtime_ns != before[edited]
+    assert untouched.stat().st_mtime_ns == before[untouched]
