@@ -95,32 +95,32 @@ _TIMED_VALIDATION = textwrap.dedent("""
 
 
 def _project(folder: Path, claims: int, seed: int, config: Path) -> int:
-    """The synthetic base, its mkdocs.yml and the plain baseline project; reused when already written."""
+    """The synthetic base, its mkdocs.yml and the plain baseline project; the base is reused when already written."""
     marker = folder / "synthetic.json"
     wanted = {"claims": claims, "seed": seed, "generator": _generator_version()}
-    if marker.is_file() and json.loads(marker.read_text()) == wanted:
-        return json.loads((folder / "records.json").read_text())
-    shutil.rmtree(folder, ignore_errors=True)
-    size = generate(folder, claims, seed)
     nav, hand_written = _nav(config)
-    for page in hand_written:
-        target = folder / "content" / page
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(f"# {Path(page).stem.capitalize()}\n\nA hand-written page.\n", encoding="utf-8")
+    if not (marker.is_file() and json.loads(marker.read_text()) == wanted):
+        shutil.rmtree(folder, ignore_errors=True)
+        size = generate(folder, claims, seed)
+        for page in hand_written:
+            target = folder / "content" / page
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f"# {Path(page).stem.capitalize()}\n\nA hand-written page.\n", encoding="utf-8")
+        (folder / "content").mkdir(exist_ok=True)
+        _write_plain_pages(folder / "plain" / "docs", folder / "evidence", nav)
+        (folder / "records.json").write_text(json.dumps(size.records))
+        marker.write_text(json.dumps(wanted))
     # Not strict in the file, so that `serve --dirty` (which always warns) runs; builds pass --strict.
     _write_config(folder / "mkdocs.yml", config, {
         "docs_dir": "content", "nav": nav, "watch": [], "strict": False,
         "plugins": ["search", "tags", {"evidence": {"evidence": "evidence", "archive": "archive"}}],
     })
-    (folder / "content").mkdir(exist_ok=True)
-    _write_plain_pages(folder / "plain" / "docs", folder / "evidence", nav)
+    # No "Edit this page" without a repository (as the evidence plugin does), rather than a warning per page.
     _write_config(folder / "plain" / "mkdocs.yml", config, {
-        "docs_dir": "docs", "nav": nav, "watch": [], "strict": False, "plugins": ["search"],
+        "docs_dir": "docs", "nav": nav, "watch": [], "strict": False, "plugins": ["search"], "edit_uri": "",
         "not_in_nav": "\n".join(f"/{part}/*.md" for part in _record_folders()),
     })
-    (folder / "records.json").write_text(json.dumps(size.records))
-    marker.write_text(json.dumps(wanted))
-    return size.records
+    return int(json.loads((folder / "records.json").read_text()))
 
 
 def _generator_version() -> str:
@@ -316,6 +316,7 @@ def report(rows: list[Row], serve_seconds: float | None) -> tuple[str, bool]:
 
 
 def main(sizes: list[int], work: Path, seed: int, config: Path, build: bool, serve: bool) -> int:
+    work = work.resolve()  # the timed commands run inside each project's folder
     work.mkdir(parents=True, exist_ok=True)
     rows = []
     for claims in sizes:

@@ -61,10 +61,16 @@ def _with_rel(tag: str) -> str:
     return _REL_ATTRIBUTE.sub(lambda _: f' rel="{value}"', tag, count=1)
 
 
+def _replace(match: re.Match[str]) -> str:
+    tag = match.group(0)
+    if match.group(1) or tag[1] == "!" or (":" not in tag and "//" not in tag):  # raw text, a comment, a relative link
+        return tag
+    return _with_rel(tag)
+
+
 def add_rel(page: str) -> str:
     """``page`` with ``noopener noreferrer`` added to the ``rel`` of every external link."""
-    return _TAG_OR_RAW_TEXT.sub(lambda m: m.group(0) if m.group(1) or m.group(0)[1] == "!" else _with_rel(m.group(0)),
-                                page)
+    return _TAG_OR_RAW_TEXT.sub(_replace, page)
 
 
 class _MarkExternalLinks(Treeprocessor):

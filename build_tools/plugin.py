@@ -8,6 +8,7 @@ written into ``docs_dir``.
 from __future__ import annotations
 
 import difflib
+import html
 import logging
 import os
 import re
@@ -23,6 +24,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 from .cache import DEFAULT_PATH as CACHE
 from .citations import Citations, Formatter, StyleError
@@ -32,7 +34,17 @@ from .findings import Severity, format_text
 from .graph import Graph
 from .history import read_history
 from .model import KINDS
-from .render import CHANGELOG, DOWNLOADS_URI, TEMPLATES, escape_inline, page_uri, redirect_map, relative, render_pages
+from .render import (
+    CHANGELOG,
+    DOWNLOADS_URI,
+    TEMPLATES,
+    GeneratedPage,
+    escape_inline,
+    page_uri,
+    redirect_map,
+    relative,
+    render_pages,
+)
 from .site import SiteInfo, build_date
 from .structured_data import structured_data
 from .validate import run
@@ -46,8 +58,7 @@ REDIRECTS_PLUGIN = "redirects"  # mkdocs-redirects: writes a page at each old ad
 DOWNLOADS_DIR = DOWNLOADS_URI.rpartition("/")[0]
 _NEEDED_EXTENSIONS = ("admonition", "pymdownx.details", "pymdownx.superfences")
 """What the generated pages use: admonitions, collapsible blocks ("Cite this"), code blocks inside them."""
-_LISTINGS = {"evidence-map.md", "tags.md"} | {f"{k.folder}/index.md" for k in KINDS.values()}
-"""Pages that list records: left out of the search index (see on_page_markdown)."""
+SEARCH_PLUGINS = ("material/search", "search")
 
 
 class StagedSite:
@@ -76,6 +87,25 @@ class StagedSite:
         shutil.rmtree(old, ignore_errors=True)
 
 
+class RenderedPage(Page):
+    """A page the engine rendered to HTML: MkDocs takes its front matter, headings and HTML as they are,
+    instead of reading and converting Markdown (most of the cost of a build, for pages of tables and links)."""
+
+    def __init__(self, generated: GeneratedPage, file: File, config: MkDocsConfig) -> None:
+        self.generated = generated
+        super().__init__(None, file, config)
+
+    def read_source(self, config: MkDocsConfig) -> None:
+        self.markdown = ""  # there is none: other plugins see an empty page, and leave it alone
+        # The search plugin would parse the HTML for its index; on_page_context gives it the record's text instead.
+        self.meta = {**self.generated.meta, "search": {"exclude": True}}
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        self.content = self.generated.body
+        self.toc = get_toc(self.generated.toc_tokens())  # type: ignore[arg-type]
+        self.present_anchor_ids = self.generated.anchors
+
+
 class _DirtyServe:
     """``mkdocs serve --dirty`` rebuilds only modified pages, but MkDocs counts every generated page
     as modified. Pages whose Markdown is what the previous build rendered are marked unmodified,
@@ -88,10 +118,10 @@ class _DirtyServe:
     rendered: ClassVar[dict[str, int]] = {}
 
     @classmethod
-    def skip_if_unchanged(cls, file: File, markdown: str) -> None:
+    def skip_if_unchanged(cls, file: File, page: GeneratedPage | str) -> None:
         if not cls.active:
             return
-        digest = hash(markdown)
+        digest = hash(page if isinstance(page, str) else (page.body, page.title, tuple(page.tags)))
         if cls.rendered.get(file.src_uri) == digest:
             file.is_modified = lambda: False  # type: ignore[method-assign]
         cls.rendered[file.src_uri] = digest
@@ -115,6 +145,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.site: StagedSite | None = None
         self.formatter: Formatter | None = None  # kept across `serve` rebuilds: each reference is formatted once
         self.json_ld: dict[str, str] = {}
+        self.warned_search = False
 
     def _root(self, config: MkDocsConfig) -> Path:
         return Path(config.config_file_path or ".").resolve().parent
@@ -176,14 +207,17 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             files.append(File.generated(config, uri, content=download.content))
         self.json_ld = structured_data(report.graph, info, downloads, citations)
         pages = render_pages(report.graph, info, history, citations=citations, downloads=downloads)
-        for uri, markdown in pages.items():
+        for uri, page in pages.items():
             if files.get_file_from_path(uri) is not None:
                 raise PluginError(f"{config.docs_dir}/{uri} is generated from the records: remove or rename "
                                   "the hand-written file")
             inclusion = InclusionLevel.UNDEFINED if uri in _IN_NAV else InclusionLevel.NOT_IN_NAV
-            file = File.generated(config, uri, content=markdown, inclusion=inclusion)
+            content = page if isinstance(page, str) else page.body
+            file = File.generated(config, uri, content=content, inclusion=inclusion)
             file.edit_uri = self._edit_uri(uri, report.base.files, docs_dir)
-            _DirtyServe.skip_if_unchanged(file, markdown)
+            if isinstance(page, GeneratedPage):
+                RenderedPage(page, file, config)  # becomes file.page
+            _DirtyServe.skip_if_unchanged(file, page)
             files.append(file)
         self._add_redirects(config, redirect_map(report.graph))
         return files
@@ -219,10 +253,6 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         return Path(os.path.relpath(os.path.realpath(path), docs_dir)).as_posix() if path else None
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        if page.file.src_uri in _LISTINGS and page.file.generated_by is not None:
-            # Lists of records repeat what the records' own pages say: searching a claim's words
-            # should find the claim, not every list that names it (and indexing them is costly).
-            page.meta.setdefault("search", {"exclude": True})
         if page.file.generated_by is not None or self.graph is None:
             return markdown
         return self._resolve_xrefs(markdown, page.file.src_uri, f"{config.docs_dir}/{page.file.src_uri}")
@@ -265,6 +295,34 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             raise PluginError("unknown cross-references:\n" + "\n".join(errors)
                               + "\nuse [](kind:id) with the id of an existing record")
         return env
+
+    def on_page_context(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        """Index a generated page for search: the record's own words and quotes, one entry for the page.
+
+        Lists of records are left out: searching a claim's words should find the claim, not every
+        list that names it. Material's search plugin keeps its entries in ``search_index.entries``.
+        """
+        if isinstance(page, RenderedPage) and page.generated.search:
+            index = self._search_entries(config)
+            if index is not None:
+                entry: dict[str, Any] = {"location": page.url, "title": page.meta["title"],
+                                         "text": html.escape(page.generated.search, quote=False)}
+                if "tags" in page.meta:
+                    entry["tags"] = page.meta["tags"]
+                index.append(entry)
+        return context
+
+    def _search_entries(self, config: MkDocsConfig) -> list[dict[str, Any]] | None:
+        for name in SEARCH_PLUGINS:
+            plugin = config.plugins.get(name)
+            entries = getattr(getattr(plugin, "search_index", None), "entries", None)
+            if isinstance(entries, list):
+                return entries
+            if plugin is not None and not self.warned_search:
+                self.warned_search = True
+                log.warning(f"the '{name}' plugin is not Material's: the pages made from the records are left out "
+                            "of its search index (use `theme: material`)")
+        return None
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         script = self.json_ld.get(page.file.src_uri)  # generated pages only: no hand-written page shadows one

@@ -1,34 +1,56 @@
-"""Render: the graph into Markdown pages, through Jinja templates. Pure functions of the graph and its history.
+"""Render: the graph into pages, through Jinja templates. Pure functions of the graph and its history.
 
-Record text is data. Every ``{{ expression }}`` in a template is escaped for
-Markdown and HTML unless it is :class:`markupsafe.Markup` (what the link and
-badge helpers return), so a field can never inject markup, and record text is
-only ever a value passed to a template, never template source.
+Generated pages are HTML, written by the templates, not Markdown: they are most
+of the site, and converting them with Python-Markdown cost four times what
+MkDocs spends on everything else (``python -m build_tools bench``). Each page
+comes with what MkDocs would have read from Markdown: its title, its headings
+for the table of contents, its front matter, and the text for the search index.
+
+Record text is data. Templates are autoescaped: every ``{{ expression }}`` is
+HTML-escaped unless it is :class:`markupsafe.Markup` (what the helpers below
+return, having escaped the record text inside), so a field can never inject
+markup, and record text is only ever a value passed to a template, never
+template source.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import posixpath
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
-from markupsafe import Markup
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pass_context
+from markdown.extensions.toc import slugify, unique
+from markupsafe import Markup, escape
 
 from .charts import claims_by_theme_chart, sources_by_type_chart
 from .citations import ITALIC_END, ITALIC_START, TITLE_END, TITLE_START, Citations
 from .exports import Download
 from .graph import Graph, QuoteUse
 from .history import Action, Change, History
-from .model import CERTAINTY_ORDER, KINDS, Certainty, Claim, Record, Source, SourceType, Stance
+from .model import (
+    CERTAINTY_ORDER,
+    KINDS,
+    Certainty,
+    Claim,
+    Question,
+    Recommendation,
+    Record,
+    Source,
+    SourceType,
+    Stance,
+    Study,
+    Theme,
+)
 from .quotes import link_to_passage
 from .site import SiteInfo
 
-__all__ = ["Renderer", "SiteInfo", "escape_inline", "page_uri", "relative", "render_pages"]
+__all__ = ["GeneratedPage", "Renderer", "SiteInfo", "escape_inline", "page_uri", "relative", "render_pages"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 STANCE_ORDER = [Stance.supports, Stance.contradicts, Stance.qualifies]
@@ -38,6 +60,83 @@ CHANGELOG_DATES = 100
 CHANGELOG_LINES_PER_DATE = 40
 CHANGELOG_COMMITS_PER_DATE = 10
 _ACTION_ORDER = [Action.added, Action.renamed, Action.changed, Action.removed]
+MAP_CELLS = 2500
+"""Up to this many cells (themes × columns), the evidence map is a grid whose empty cells show the gaps;
+beyond it, a grid would grow with the square of the records, so each theme lists only the studies it draws on."""
+TAGS_URI = "tags.md"
+TAGS_PAGE = """---
+title: Claims by theme tag
+search:
+  exclude: true
+---
+
+# Claims by theme tag
+
+Each claim carries its themes as tags.
+
+<!-- material/tags -->
+"""
+"""Markdown, unlike every other generated page: Material's tags plugin writes its listing into it."""
+
+
+@dataclass
+class Heading:
+    level: int
+    id: str
+    text: str
+    """Plain text."""
+
+
+@dataclass
+class GeneratedPage:
+    """A page made from the records: its HTML body and what MkDocs would otherwise read from Markdown."""
+
+    title: str
+    """Plain text, as the reader sees it."""
+    body: str
+    """The page's HTML, from its h1 on."""
+    headings: list[Heading] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    hide: list[str] = field(default_factory=list)
+    """Parts of the theme the page hides (Material's ``hide`` front matter)."""
+    search: str | None = None
+    """Plain text the search index holds for the page; ``None`` leaves it out of search."""
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """Front matter. Material prints titles and tag names into the HTML as they are, so they are escaped."""
+        meta: dict[str, Any] = {"title": escape_attribute(self.title)}
+        if self.tags:
+            meta["tags"] = [escape_attribute(tag) for tag in self.tags]
+        if self.hide:
+            meta["hide"] = list(self.hide)
+        return meta
+
+    def toc_tokens(self) -> list[dict[str, Any]]:
+        """The headings nested as Python-Markdown's ``toc_tokens`` (what MkDocs builds a page's TOC from)."""
+        root: dict[str, Any] = {"level": 0, "children": []}
+        stack = [root]
+        for heading in self.headings:
+            token = {"level": heading.level, "id": heading.id, "name": html.escape(heading.text, quote=False),
+                     "children": []}
+            while stack[-1]["level"] >= heading.level:
+                stack.pop()
+            stack[-1]["children"].append(token)
+            stack.append(token)
+        return root["children"]
+
+    @property
+    def anchors(self) -> set[str]:
+        return {h.id for h in self.headings}
+
+    def golden(self) -> str:
+        """The page as one text (front matter, then HTML): what tests compare with golden files."""
+        lines = ["<!--", f"title: {self.title}"]
+        lines += [f"tags: {', '.join(self.tags)}"] if self.tags else []
+        lines += [f"hide: {', '.join(self.hide)}"] if self.hide else []
+        lines += [f"search: {self.search}" if self.search is not None else "search: excluded", "-->", ""]
+        return "\n".join(lines) + self.body
+
 
 # --- escaping ---------------------------------------------------------------
 
@@ -46,7 +145,7 @@ _LINE_START = re.compile(r"^(\s*)([#+\->=]|\d+[.)])")
 
 
 def escape_inline(text: str) -> Markup:
-    """One line of record text, safe in Markdown, HTML and table cells."""
+    """One line of record text, safe in Markdown, HTML and table cells (for links written into Markdown pages)."""
     text = " ".join(str(text).split())
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
     text = html.escape(text, quote=False)
@@ -55,23 +154,20 @@ def escape_inline(text: str) -> Markup:
     return Markup(text)
 
 
-def escape_paragraphs(text: str) -> Markup:
-    """Record text with blank-line paragraphs, each escaped like :func:`escape_inline`."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", str(text).strip()) if p.strip()]
-    return Markup("\n\n".join(escape_inline(p) for p in paragraphs))
+def text(value: Any) -> Markup:
+    """Record text on one line, HTML-escaped."""
+    return escape(" ".join(str(value).split()))
 
 
-def escape_attribute(text: str) -> str:
-    """Text for a Markdown link title: one line, no double quotes or markup."""
-    return html.escape(" ".join(str(text).split()), quote=True)
+def escape_paragraphs(value: str) -> Markup:
+    """Record text with blank-line paragraphs, as HTML paragraphs."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", str(value).strip()) if p.strip()]
+    return Markup("\n".join(f"<p>{text(p)}</p>" for p in paragraphs))
 
 
-def _finalize(value: Any) -> Any:
-    if isinstance(value, Markup) or value is None:
-        return value if value is not None else ""
-    if isinstance(value, (int, float)):
-        return value
-    return escape_inline(str(value))
+def escape_attribute(value: str) -> str:
+    """Text for an HTML attribute or a title: one line, every special character escaped."""
+    return html.escape(" ".join(str(value).split()), quote=True)
 
 
 # --- URLs and links ---------------------------------------------------------
@@ -85,7 +181,27 @@ def section_uri(kind: str) -> str:
 
 
 def relative(from_uri: str, to_uri: str) -> str:
+    """A link between two Markdown files of the docs tree, as written in Markdown (MkDocs makes it a URL)."""
     return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+
+
+def page_url(uri: str, directory_urls: bool = True) -> str:
+    """The address of a docs file's page below the site root, as MkDocs gives it: ``claims/x.md`` → ``claims/x/``."""
+    stem = uri.removesuffix(".md")
+    if not directory_urls:
+        return f"{stem}.html"
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return f"{stem}/"
+
+
+def href(from_url: str, to_url: str) -> str:
+    """A relative link from one page's address to another's (``claims/a/`` → ``../../sources/b/``)."""
+    here, there = from_url.split("/")[:-1], to_url.split("/")
+    shared = 0
+    while shared < len(here) and shared < len(there) - 1 and here[shared] == there[shared]:
+        shared += 1
+    return "../" * (len(here) - shared) + "/".join(there[shared:]) or "./"
 
 
 DOWNLOADS_URI = "downloads/index.md"
@@ -100,35 +216,61 @@ class Renderer:
         self._changelog_dates = self._dates_shown()
         self.citations = citations or Citations(graph, self.info, history=self.history)
         self.downloads = downloads
+        self._urls: dict[tuple[str, str], str] = {}
+        self._templates: dict[str, Template] = {}
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
-            autoescape=False,  # Markdown, not HTML: escaping is done by _finalize instead
-            finalize=_finalize,
+            autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
         self.env.filters.update(
-            paragraphs=escape_paragraphs, attr=escape_attribute, quoted=quoted, code=code,
-            certainty_badge=certainty_badge, filesize=filesize,
-            stance_label=stance_label,
+            paragraphs=escape_paragraphs, quoted=quoted, code=code, text=text,
+            certainty_badge=certainty_badge, filesize=filesize, stance_label=stance_label,
         )
         self.env.globals.update(
-            link=_link, url=_url, graph=graph, info=self.info,
+            link=self.link, url=self.url, heading=_heading, graph=graph, info=self.info,
             CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance, source_type_label=source_type_label,
             weakest_certainty=self.weakest_certainty, contested_marker=contested_marker,
-            front_matter=front_matter, evidence_table=self.evidence_table, uses_table=self.uses_table,
+            evidence_table=self.evidence_table, uses_table=self.uses_table,
             claim_line=self.claim_line, reference=self.reference, map_chip=self.map_chip,
             formatted_reference=self.formatted_reference, cite_this=self.cite_this, passage_link=passage_link,
-            downloads=self.downloads, downloads_uri=DOWNLOADS_URI,
+            downloads=self.downloads, downloads_uri=DOWNLOADS_URI, external=external_link,
             citation_style_name=self.citations.formatter.style_title,
             theme_chart=lambda: claims_by_theme_chart(graph), source_chart=lambda: sources_by_type_chart(graph),
             sr=visually_hidden, last_updated=self.last_updated, base_updated=self.base_updated,
             history=self.history,
         )
         self.env.tests["contested"] = graph.is_contested
-        self.env.filters["theme_title"] = lambda theme_id: graph.themes[theme_id].title
+
+    # --- links ----------------------------------------------------------------
+
+    def _record_url(self, record: Record) -> str:
+        key = (record.kind, record.id)
+        url = self._urls.get(key)
+        if url is None:
+            url = self._urls[key] = page_url(page_uri(record.kind, record.id), self.info.directory_urls)
+        return url
+
+    @pass_context
+    def url(self, context: Any, target_uri: str) -> str:
+        """A relative link from the page being rendered to a page of the docs tree (``methods.md``)."""
+        return href(context["page_url"], page_url(target_uri, self.info.directory_urls))
+
+    @pass_context
+    def link(self, context: Any, record: Record, label: str | None = None) -> Markup:
+        return self.link_from(context["page_url"], record, label)
+
+    def link_from(self, from_url: str, record: Record, label: str | None = None) -> Markup:
+        """A link to a record's page, its title the link text (or ``label``, with the title as tooltip)."""
+        target = href(from_url, self._record_url(record))
+        if label is None or " ".join(label.split()) == " ".join(record.title_text.split()):
+            # No tooltip when it would repeat the link text: screen readers would read it twice.
+            return Markup(f'<a href="{escape_attribute(target)}">{text(record.title_text)}</a>')
+        return Markup(f'<a href="{escape_attribute(target)}" title="{escape_attribute(record.title_text)}">'
+                      f"{text(label)}</a>")
 
     # --- helpers used by templates -----------------------------------------
 
@@ -139,35 +281,37 @@ class Renderer:
     @pass_context
     def evidence_table(self, context: Any, claim: Claim) -> Markup:
         """The quotes behind a claim: quote, stance, source, study."""
-        page, g = context["page_uri"], self.graph
-        rows = ["| Quote | Stance | Source | Study |", "| --- | --- | --- | --- |"]
+        here, g = context["page_url"], self.graph
+        rows = []
         for e in claim.evidence:
             source = g.sources[e.source]
             quote = _quote_cell(e.quote, e.locator, e.note, source.url)
-            study = (_link_for(g.studies[source.study], page) if source.study in g.studies
-                     else escape_inline(f"{source_type_label(source.type)}, no study"))
-            rows.append(f"| {quote} | {stance_label(e.stance)} | {_link_for(source, page)} | {study} |")
-        return Markup("\n".join(rows))
+            study = (self.link_from(here, g.studies[source.study]) if source.study in g.studies
+                     else text(f"{source_type_label(source.type)}, no study"))
+            rows.append(f"<tr><td>{quote}</td><td>{stance_label(e.stance)}</td>"
+                        f"<td>{self.link_from(here, source)}</td><td>{study}</td></tr>")
+        return _table(["Quote", "Stance", "Source", "Study"], rows)
 
     @pass_context
     def uses_table(self, context: Any, uses: list[QuoteUse]) -> Markup:
         """Backlinks: every quote taken from a source, and the record it serves."""
-        page = context["page_uri"]
-        rows = ["| Quote | Stance | Used in |", "| --- | --- | --- |"]
+        here = context["page_url"]
+        kind_label = {"claim": "Claim", "recommendation": "Recommendation", "question": "Question"}
+        rows = []
         for use in uses:
             role = (stance_label(use.stance) if use.stance else
                     Markup("makes the recommendation" if use.record.kind == "recommendation"
                            else "raises the question"))
-            kind_label = {"claim": "Claim", "recommendation": "Recommendation", "question": "Question"}
             url = self.graph.sources[use.citation.source].url
-            rows.append(f"| {_quote_cell(use.citation.quote, use.citation.locator, url=url)} | {role} | "
-                        f"{kind_label[use.record.kind]}: {_link_for(use.record, page)} |")
-        return Markup("\n".join(rows))
+            rows.append(f"<tr><td>{_quote_cell(use.citation.quote, use.citation.locator, url=url)}</td>"
+                        f"<td>{role}</td><td>{kind_label[use.record.kind]}: {self.link_from(here, use.record)}</td>"
+                        "</tr>")
+        return _table(["Quote", "Stance", "Used in"], rows)
 
     @pass_context
     def claim_line(self, context: Any, claim: Claim) -> Markup:
-        """A claim as a list item: link, certainty badge, contested marker."""
-        out = f"{_link_for(claim, context['page_uri'])} {certainty_badge(claim.certainty)}"
+        """A claim in a list: link, certainty badge, contested marker."""
+        out = f"{self.link_from(context['page_url'], claim)} {certainty_badge(claim.certainty)}"
         if self.graph.is_contested(claim):
             out += f" {contested_marker()}"
         return Markup(out)
@@ -175,12 +319,12 @@ class Renderer:
     @pass_context
     def reference(self, context: Any, source: Source) -> Markup:
         """A formatted reference whose title links to the source's page, for reference lists."""
-        href = relative(context["page_uri"], page_uri("source", source.id))
-        return reference_markdown(self.citations.reference(source), self._addresses(source), (href, source.title))
+        target = href(context["page_url"], self._record_url(source))
+        return reference_html(self.citations.reference(source), self._addresses(source), (target, source.title))
 
     def formatted_reference(self, record: Source | Claim) -> Markup:
-        """The record's formatted reference (citeproc, in the site's CSL style), as Markdown."""
-        return reference_markdown(self.citations.reference(record), self._addresses(record))
+        """The record's formatted reference (citeproc, in the site's CSL style), as HTML."""
+        return reference_html(self.citations.reference(record), self._addresses(record), site_url=self.info.url)
 
     def _addresses(self, record: Source | Claim) -> list[str]:
         """Addresses a reference may print, to be made links."""
@@ -190,14 +334,15 @@ class Renderer:
 
     def cite_this(self, record: Source | Claim) -> Markup:
         """A collapsed "Cite this" block: the formatted reference, BibTeX to copy, the permalink."""
-        bibtex = self.citations.bibtex(record).rstrip("\n")
-        fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`+", bibtex))])
-        lines = ['??? quote "Cite this"', "", f"    {self.formatted_reference(record)}", "",
-                 f"    {fence}bibtex", *(f"    {line}" for line in bibtex.split("\n")), f"    {fence}"]
+        bibtex = html.escape(self.citations.bibtex(record).rstrip("\n"), quote=False)
+        out = ['<details class="quote">', "<summary>Cite this</summary>",
+               f"<p>{self.formatted_reference(record)}</p>",
+               f'<div class="highlight"><pre><span></span><code>{bibtex}</code></pre></div>']
         if self.info.url:
             permalink = escape_attribute(self.info.permalink(record.kind, record.id))
-            lines += ["", f"    Permalink: <{permalink}>"]
-        return Markup("\n".join(lines))
+            out.append(f'<p>Permalink: <a href="{permalink}">{permalink}</a></p>')
+        out.append("</details>")
+        return Markup("\n".join(out))
 
     @pass_context
     def map_chip(self, context: Any, claim: Claim, stances: list[Stance]) -> Markup:
@@ -207,10 +352,11 @@ class Renderer:
         """
         letters = "".join(s.value[0].upper() for s in stances)
         spoken = f"{' and '.join(s.value for s in stances)}: {claim.statement} ({claim.certainty.value} certainty)"
-        href = relative(context["page_uri"], page_uri("claim", claim.id))
+        target = href(context["page_url"], self._record_url(claim))
         slug = claim.certainty.value.replace(" ", "-")
-        return Markup(f'[<span class="ev-chip ev-certainty-{slug}" aria-hidden="true">{letters}</span>'
-                      f'{visually_hidden(spoken)}]({href} "{escape_attribute(claim.statement)}")')
+        return Markup(f'<a href="{escape_attribute(target)}" title="{escape_attribute(claim.statement)}">'
+                      f'<span class="ev-chip ev-certainty-{slug}" aria-hidden="true">{letters}</span>'
+                      f"{visually_hidden(spoken)}</a>")
 
     @pass_context
     def last_updated(self, context: Any, record: Record) -> Markup:
@@ -219,19 +365,23 @@ class Renderer:
         if not history.available:
             return Markup("")
         life = history.of(record.kind, record.id, record.aliases)
-        changelog = relative(context["page_uri"], CHANGELOG)
+        changelog = href(context["page_url"], page_url(CHANGELOG, self.info.directory_urls))
         if life is None:
-            return Markup(f"Last updated: not committed yet (see the [changelog]({changelog})).")
-        cut = history.cut.isoformat() if history.cut else "an unknown date"
-        if life.last_changed is None:
-            return Markup(f"Last updated on or before {cut}; the history available is incomplete "
-                          f"(see the [changelog]({changelog})).")
-        day = life.last_changed.isoformat()
-        target = f"{changelog}#{day}" if life.last_changed in self._changelog_dates else changelog
-        if life.first_added == life.last_changed:
-            return Markup(f"Added {day} (see the [changelog]({target})).")
-        added = life.first_added.isoformat() if life.first_added else f"on or before {cut}"
-        return Markup(f"Last updated {day}, first added {added} (see the [changelog]({target})).")
+            line = f'Last updated: not committed yet (see the <a href="{changelog}">changelog</a>).'
+        elif life.last_changed is None:
+            cut = history.cut.isoformat() if history.cut else "an unknown date"
+            line = (f"Last updated on or before {cut}; the history available is incomplete "
+                    f'(see the <a href="{changelog}">changelog</a>).')
+        else:
+            day = life.last_changed.isoformat()
+            target = f"{changelog}#{day}" if life.last_changed in self._changelog_dates else changelog
+            if life.first_added == life.last_changed:
+                line = f'Added {day} (see the <a href="{target}">changelog</a>).'
+            else:
+                cut = history.cut.isoformat() if history.cut else "an unknown date"
+                added = life.first_added.isoformat() if life.first_added else f"on or before {cut}"
+                line = f'Last updated {day}, first added {added} (see the <a href="{target}">changelog</a>).'
+        return Markup(f'<p class="ev-updated">{line}</p>')
 
     @pass_context
     def base_updated(self, context: Any) -> Markup:
@@ -239,34 +389,51 @@ class Renderer:
         if not self.history.commits:
             return Markup("")
         day = self.history.commits[0].date.isoformat()
-        return Markup(f"The evidence base was last updated on {day}: see the "
-                      f"[changelog]({relative(context['page_uri'], CHANGELOG)}#{day}) for what changed.")
+        changelog = href(context["page_url"], page_url(CHANGELOG, self.info.directory_urls))
+        return Markup(f'<p>The evidence base was last updated on {day}: see the '
+                      f'<a href="{changelog}#{day}">changelog</a> for what changed.</p>')
 
     # --- pages --------------------------------------------------------------
 
-    def render(self, template: str, uri: str, **context: Any) -> str:
-        return self.env.get_template(template).render(page_uri=uri, **context)
+    def render(self, template: str, uri: str, title: str, **context: Any) -> GeneratedPage:
+        headings: list[Heading] = []
+        if template not in self._templates:
+            self._templates[template] = self.env.get_template(template)
+        body = self._templates[template].render(
+            page_uri=uri, page_url=page_url(uri, self.info.directory_urls), headings=headings, **context)
+        return GeneratedPage(title=title, body=body, headings=headings)
 
-    def pages(self) -> dict[str, str]:
-        """Every generated page: src_uri → Markdown."""
+    def pages(self) -> dict[str, GeneratedPage | str]:
+        """Every generated page: src_uri → its :class:`GeneratedPage` (or Markdown, for the tags page)."""
         g = self.graph
-        pages: dict[str, str] = {}
-        pages["index.md"] = self.render("home.md.j2", "index.md", **self._home_context())
-        pages["evidence-map.md"] = self.render("evidence_map.md.j2", "evidence-map.md", **self._map_context())
-        pages["tags.md"] = self.render("tags.md.j2", "tags.md")
-        pages[CHANGELOG] = self.render("changelog.md.j2", CHANGELOG, **self._changelog_context())
+        pages: dict[str, GeneratedPage | str] = {}
+        home = pages["index.md"] = self.render("home.html.j2", "index.md", self.info.name, **self._home_context())
+        home.hide.append("navigation")
+        home.search = " ".join(filter(None, [self.info.name, self.info.description]))
+        pages["evidence-map.md"] = self.render("evidence_map.html.j2", "evidence-map.md", "Evidence map",
+                                               **self._map_context())
+        pages[TAGS_URI] = TAGS_PAGE
+        changelog = pages[CHANGELOG] = self.render("changelog.html.j2", CHANGELOG, "Changelog",
+                                                   **self._changelog_context())
+        changelog.search = "What changed in the evidence base, newest first."
         if self.downloads is not None:
-            pages[DOWNLOADS_URI] = self.render("downloads.md.j2", DOWNLOADS_URI)
+            downloads = pages[DOWNLOADS_URI] = self.render("downloads.html.j2", DOWNLOADS_URI, "Downloads")
+            downloads.search = "Downloads: " + "; ".join(f"{d.name}, {d.title}" for d in self.downloads)
         collections: dict[str, dict[str, Record]] = {
             "theme": g.themes, "claim": g.claims, "source": g.sources, "study": g.studies,
             "recommendation": g.recommendations, "question": g.questions,
         }  # type: ignore[dict-item]
         for kind, records in collections.items():
             uri = section_uri(kind)
-            pages[uri] = self.render(f"{kind}_index.md.j2", uri, records=self._sorted(kind, records))
+            pages[uri] = self.render(f"{kind}_index.html.j2", uri, KINDS[kind].plural.capitalize(),
+                                     records=self._sorted(kind, records))
             for record in records.values():
                 uri = page_uri(kind, record.id)
-                pages[uri] = self.render(f"{kind}.md.j2", uri, record=record, **self._context_for(record))
+                page = pages[uri] = self.render(f"{kind}.html.j2", uri, record.title_text, record=record,
+                                                **self._context_for(record))
+                page.search = search_text(record)
+                if isinstance(record, Claim):
+                    page.tags = [g.themes[t].title for t in record.themes if t in g.themes]
         return pages
 
     def _sorted(self, kind: str, records: dict[str, Record]) -> list[Record]:
@@ -351,6 +518,7 @@ class Renderer:
             for change in commit.changes:
                 # One line per record and action on a day; a record added or renamed that day is not also "changed".
                 day["changes"].setdefault((change.action, change.kind, change.record_id, change.old_id), change)
+        here = page_url(CHANGELOG, self.info.directory_urls)
         out = []
         for date, day in days.items():
             changes: dict[tuple[Any, ...], Change] = day["changes"]
@@ -361,41 +529,43 @@ class Renderer:
             commits = day["commits"]
             out.append({
                 "date": date.isoformat(),
-                "lines": [self._change_line(c) for c in shown],
+                "lines": [self._change_line(c, here) for c in shown],
                 "more": _count_changes(rest),
                 "commits": commits[:CHANGELOG_COMMITS_PER_DATE],
                 "more_commits": len(commits) - CHANGELOG_COMMITS_PER_DATE,
             })
         return {"days": out, "older_commits": older, "max_dates": CHANGELOG_DATES}
 
-    def _change_line(self, change: Change) -> Markup:
+    def _change_line(self, change: Change, here: str) -> Markup:
         g, kind = self.graph, change.kind
         noun = KINDS[kind].name
         current = change.now or change.record_id
         record = g.get(kind, current) or g.renamed(kind, current)
         if change.action is Action.removed:
             successor = g.renamed(kind, change.record_id)
-            line = f"**Removed** {noun} {code(change.record_id)}"
+            line = f"<strong>Removed</strong> {noun} {code(change.record_id)}"
             if successor is not None:
-                line += f"; its address now leads to {_link_for(successor, CHANGELOG)}"
+                line += f"; its address now leads to {self.link_from(here, successor)}"
             return Markup(line)
         label = {Action.added: "Added", Action.changed: "Changed", Action.renamed: "Renamed"}[change.action]
-        target = _link_for(record, CHANGELOG) if record is not None else Markup(f"{code(current)} (since removed)")
+        target = self.link_from(here, record) if record is not None else Markup(f"{code(current)} (since removed)")
         if change.action is Action.renamed:
-            return Markup(f"**{label}** {noun} {code(change.old_id or '')} to {code(change.record_id)}: {target}")
-        return Markup(f"**{label}** {noun} {target}")
+            return Markup(f"<strong>{label}</strong> {noun} {code(change.old_id or '')} to "
+                          f"{code(change.record_id)}: {target}")
+        return Markup(f"<strong>{label}</strong> {noun} {target}")
 
     def _map_context(self) -> dict[str, Any]:
         """Themes × evidence columns: one per study, one per source type for sources of no study."""
         g = self.graph
+        here = page_url("evidence-map.md", self.info.directory_urls)
         columns: dict[str, dict[str, Any]] = {}
         for study in sorted(g.studies.values(), key=lambda s: s.title.lower()):
-            columns[f"study:{study.id}"] = {"label": _link_for(study, "evidence-map.md"), "kind": "study"}
+            columns[f"study:{study.id}"] = {"label": self.link_from(here, study), "kind": "study"}
         for source in g.sources.values():
             if source.study not in g.studies:
                 key = f"type:{source.type.value}"
-                columns.setdefault(key, {"label": Markup(escape_inline(
-                    f"{source_type_label(source.type)} (no study)")), "kind": "type"})
+                columns.setdefault(key, {"label": text(f"{source_type_label(source.type)} (no study)"),
+                                         "kind": "type"})
         cells: dict[tuple[str, str], dict[str, Claim]] = defaultdict(dict)
         stances: dict[tuple[str, str, str], set[Stance]] = defaultdict(set)
         for claim in g.claims.values():
@@ -407,9 +577,16 @@ class Renderer:
                 for theme in claim.themes:
                     cells[(theme, column)][claim.id] = claim
                     stances[(theme, column, claim.id)].add(evidence.stance)
+        themes = self._sorted("theme", g.themes)  # type: ignore[arg-type]
+        by_theme: dict[str, list[str]] = defaultdict(list)
+        for theme_id, column in cells:
+            by_theme[theme_id].append(column)
+        order = {key: n for n, key in enumerate(columns)}
         return {
-            "themes": self._sorted("theme", g.themes),  # type: ignore[arg-type]
+            "themes": themes,
             "columns": columns,
+            "grid": len(themes) * len(columns) <= MAP_CELLS,
+            "columns_by_theme": {t: sorted(keys, key=order.__getitem__) for t, keys in by_theme.items()},
             "cells": cells,
             "stances": {key: sorted(value, key=STANCE_ORDER.index) for key, value in stances.items()},
         }
@@ -417,70 +594,103 @@ class Renderer:
 
 # --- template helpers -------------------------------------------------------
 
+def heading(headings: list[Heading], level: int, title: str, anchor: str | None = None) -> Markup:
+    """A heading with its permalink, as Python-Markdown's toc extension writes one; recorded for the page's TOC."""
+    anchor = unique(anchor or slugify(title, "-"), {h.id for h in headings})
+    headings.append(Heading(level, anchor, " ".join(title.split())))
+    return Markup(f'<h{level} id="{anchor}">{text(title)}<a class="headerlink" href="#{anchor}" '
+                  f'title="Permanent link">&para;</a></h{level}>')
+
+
+@pass_context
+def _heading(context: Any, level: int, title: str, anchor: str | None = None) -> Markup:
+    return heading(context["headings"], level, title, anchor)
+
+
+def _table(header: list[str], rows: list[str]) -> Markup:
+    head = "".join(f"<th>{cell}</th>" for cell in header)
+    return Markup(f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n" + "\n".join(rows)
+                  + "\n</tbody>\n</table>")
+
+
+def search_text(record: Record) -> str:
+    """What a reader may search a record's page for: its own words and the quotes it rests on."""
+    parts: list[str] = [record.title_text]
+    if isinstance(record, Claim):
+        parts += [record.certainty_rationale, *(e.quote for e in record.evidence)]
+    elif isinstance(record, Source):
+        parts += [*record.authors, record.outlet or "", record.publisher or "", record.summary or ""]
+    elif isinstance(record, Study):
+        parts += [record.design, *record.investigators, *record.organisations, record.summary or ""]
+    elif isinstance(record, Theme):
+        parts.append(record.summary)
+    elif isinstance(record, Recommendation):
+        parts += [*record.audience, record.rationale, *(c.quote for c in record.made_by)]
+    elif isinstance(record, Question):
+        parts += [record.why_open, record.would_settle, *(c.quote for c in record.raised_by)]
+    return " ".join(" ".join(part.split()) for part in parts if part)
+
+
 def quoted(quote: str) -> Markup:
     """A verbatim quote in quotation marks, unless it already opens with its own."""
-    text = escape_inline(quote)
-    return text if quote.lstrip()[:1] in {"“", '"', "‘"} else Markup(f"“{text}”")
+    escaped = text(quote)
+    return escaped if quote.lstrip()[:1] in {"“", '"', "‘"} else Markup(f"“{escaped}”")
 
 
+def external_link(address: str, label: str | None = None, title: str | None = None) -> Markup:
+    """A link that leaves the site, marked for print (``ev-external``; ``ev-address`` when it shows its address)."""
+    classes = "ev-external" if label is not None and label != address else "ev-external ev-address"
+    tooltip = f' title="{escape_attribute(title)}"' if title else ""
+    return Markup(f'<a class="{classes}" href="{escape_attribute(address)}"{tooltip}>'
+                  f"{text(address if label is None else label)}</a>")
+
+
+@cache  # a quote is shown on its claim's page, its source's, its study's and its themes'
 def passage_link(url: str | None, quote: str) -> Markup:
     """A link that opens the original at the quoted passage (a URL text fragment), when it has an address."""
     target = link_to_passage(url, quote) if url else None
     if not target:
         return Markup("")
-    return Markup(f'[in the source ↗]({escape_attribute(target)} "Open the original at this passage")')
+    return external_link(target, "in the source ↗", "Open the original at this passage")
 
 
-def reference_markdown(marked: str, addresses: list[str], link: tuple[str, str] | None = None) -> Markup:
-    """A formatted reference as Markdown: all its text escaped, then the style's italics as ``<i>``,
-    the first of ``addresses`` it prints as a link, and the title linked to ``link`` (href, tooltip) if given."""
-    text = str(escape_inline(marked))
-    for url in addresses:
-        escaped = str(escape_inline(url))
-        if escaped in text:
-            text = text.replace(escaped, f"<{escape_attribute(url)}>", 1)
+def reference_html(marked: str, addresses: list[str], link: tuple[str, str] | None = None,
+                   site_url: str = "") -> Markup:
+    """A formatted reference as HTML: all its text escaped, then the style's italics as ``<i>``,
+    the first of ``addresses`` it prints as a link (one into ``site_url`` does not leave the site),
+    and the title linked to ``link`` (href, tooltip) if given."""
+    out = str(text(marked))
+    for address in addresses:
+        escaped = str(text(address))
+        if escaped in out:
+            own = site_url and address.startswith(site_url)
+            anchor = f'<a href="{escape_attribute(address)}">{escaped}</a>' if own else external_link(address)
+            out = out.replace(escaped, anchor, 1)
             break
-    text = text.replace(ITALIC_START, "<i>").replace(ITALIC_END, "</i>")
+    out = out.replace(ITALIC_START, "<i>").replace(ITALIC_END, "</i>")
     if link:
-        href, tooltip = link
-        text = text.replace(TITLE_START, "[", 1).replace(TITLE_END, f']({href} "{escape_attribute(tooltip)}")', 1)
-    return Markup(text.replace(TITLE_START, "").replace(TITLE_END, ""))
+        target, tooltip = link
+        start, end = out.find(TITLE_START), out.find(TITLE_END)
+        shown = out[start + len(TITLE_START):end] if 0 <= start < end else None
+        title = "" if shown == str(text(tooltip)) else f' title="{escape_attribute(tooltip)}"'
+        out = out.replace(TITLE_START, f'<a href="{escape_attribute(target)}"{title}>', 1).replace(TITLE_END, "</a>", 1)
+    return Markup(out.replace(TITLE_START, "").replace(TITLE_END, ""))
 
 
 def _quote_cell(quote: str, locator: str | None = None, note: str | None = None, url: str | None = None) -> Markup:
     out = str(quoted(quote))
     if locator:
-        out += f" ({escape_inline(locator)})"
+        out += f" ({text(locator)})"
     if url and (deep := passage_link(url, quote)):
         out += f" {deep}"
     if note:
-        out += f"<br>*Note:* {escape_inline(note)}"
+        out += f"<br><em>Note:</em> {text(note)}"
     return Markup(out)
 
 
-def _link_for(record: Record, from_uri: str, target: Record | None = None, text: str | None = None) -> Markup:
-    target = target or record
-    href = relative(from_uri or "index.md", page_uri(target.kind, target.id))
-    if text is None or " ".join(text.split()) == " ".join(target.title_text.split()):
-        # No title when it would repeat the link text: screen readers would read it twice,
-        # and at 10,000 claims the repeats were a quarter of the Markdown to convert.
-        return Markup(f"[{escape_inline(target.title_text)}]({href})")
-    return Markup(f'[{escape_inline(text)}]({href} "{escape_attribute(target.title_text)}")')
-
-
-@pass_context
-def _link(context: Any, record: Record, text: str | None = None) -> Markup:
-    return _link_for(record, context["page_uri"], text=text)
-
-
-@pass_context
-def _url(context: Any, target_uri: str) -> str:
-    return relative(context["page_uri"], target_uri)
-
-
-def code(text: str) -> Markup:
-    """Record text as inline code: HTML-escaped only, since Markdown escapes do not apply in code."""
-    return Markup(f"<code>{html.escape(str(text), quote=False)}</code>")
+def code(value: str) -> Markup:
+    """Record text as inline code."""
+    return Markup(f"<code>{html.escape(str(value), quote=False)}</code>")
 
 
 def filesize(size: int) -> Markup:
@@ -500,9 +710,9 @@ def certainty_badge(level: Certainty) -> Markup:
                   f"{level.value}</span>")
 
 
-def visually_hidden(text: str) -> Markup:
+def visually_hidden(value: str) -> Markup:
     """Text for screen readers only (what a picture or a letter means), escaped like any record text."""
-    return Markup(f'<span class="ev-sr">{escape_inline(text)}</span>')
+    return Markup(f'<span class="ev-sr">{text(value)}</span>')
 
 
 def stance_label(stance: Stance) -> Markup:
@@ -515,21 +725,6 @@ def contested_marker() -> Markup:
 
 def source_type_label(source_type: SourceType) -> str:
     return source_type.label
-
-
-def front_matter(title: str, tags: list[str] | None = None) -> Markup:
-    """YAML front matter for a generated page.
-
-    MkDocs would otherwise take the title from the h1 as *unescaped* text, and
-    Material prints titles and tag names into the HTML as they are; so both are
-    given here, HTML-escaped once. JSON strings are valid YAML scalars.
-    """
-    lines = ["---", f"title: {json.dumps(escape_attribute(title), ensure_ascii=False)}"]
-    if tags:
-        lines.append("tags:")
-        lines.extend(f"  - {json.dumps(escape_attribute(tag), ensure_ascii=False)}" for tag in tags)
-    lines.append("---")
-    return Markup("\n".join(lines))
 
 
 def _count_changes(changes: list[Change]) -> str:
@@ -554,9 +749,8 @@ def redirect_map(graph: Graph) -> dict[str, str]:
 
 
 def render_pages(graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,
-                 citations: Citations | None = None, downloads: list[Download] | None = None) -> dict[str, str]:
-    """Every generated page of the site, as Markdown keyed by its path in the docs tree.
-
-    With ``downloads``, also the Downloads page that lists them.
-    """
+                 citations: Citations | None = None,
+                 downloads: list[Download] | None = None) -> dict[str, GeneratedPage | str]:
+    """Every generated page of the site, keyed by its path in the docs tree: a :class:`GeneratedPage`,
+    or Markdown for the tags page. With ``downloads``, also the Downloads page that lists them."""
     return Renderer(graph, info, history, citations=citations, downloads=downloads).pages()

@@ -127,7 +127,8 @@ def test_a_record_not_committed_yet_says_so(repo):
     repo.write("theme", "fresh", "id: fresh\ntitle: Fresh\nsummary: Not committed.\n")
     history = read_history(repo.evidence)
     pages = render_pages(build_graph(load_evidence(repo.evidence)), history=history)
-    assert "Last updated: not committed yet (see the [changelog](../changelog.md))." in pages["themes/fresh.md"]
+    assert ('Last updated: not committed yet (see the <a href="../../changelog/">changelog</a>).'
+            in pages["themes/fresh.md"].body)
     # an uncommitted rename: the record is found under the former id it lists in aliases
     git(repo.root, "mv", "evidence/themes/autonomy.yaml", "evidence/themes/self-rule.yaml")
     path = repo.evidence / "themes" / "self-rule.yaml"
@@ -135,8 +136,9 @@ def test_a_record_not_committed_yet_says_so(repo):
                     encoding="utf-8")
     history = read_history(repo.evidence)
     pages = render_pages(build_graph(load_evidence(repo.evidence)), history=history)
-    assert "Last updated 2026-01-05" not in pages["themes/self-rule.md"]
-    assert "Added 2026-01-05 (see the [changelog](../changelog.md#2026-01-05))." in pages["themes/self-rule.md"]
+    assert "Last updated 2026-01-05" not in pages["themes/self-rule.md"].body
+    assert ('Added 2026-01-05 (see the <a href="../../changelog/#2026-01-05">changelog</a>).'
+            in pages["themes/self-rule.md"].body)
 
 
 def test_a_shallow_clone_says_its_history_is_incomplete(repo, tmp_path):
@@ -167,8 +169,8 @@ def test_without_history_nothing_fails_and_the_changelog_says_why(project, case,
                             "no commits": "the repository has no commits yet",
                             "no git": "git could not be run (No such file or directory)"}[case]
     pages = render_pages(build_graph(load_evidence(project.evidence)), history=history)
-    assert f"No history is shown: {history.note}." in pages["changelog.md"]
-    assert "Last updated" not in pages["claims/boards-feel-freer.md"]
+    assert f"No history is shown: {history.note}." in pages["changelog.md"].body
+    assert "Last updated" not in pages["claims/boards-feel-freer.md"].body
 
 
 def test_parsing_never_fails_on_odd_output():
@@ -198,6 +200,6 @@ def test_a_busy_day_is_capped_and_counted(valid_project):
     day = datetime.date(2026, 1, 1)
     files = tuple(FileChange("A", f"claims/c{i:03}.yaml") for i in range(CHANGELOG_LINES_PER_DATE + 25))
     history = build_history([RawCommit("a" * 40, day, "import", (*files, FileChange("A", "themes/t.yaml")))])
-    page = render_pages(build_graph(load_evidence(valid_project.evidence)), history=history)["changelog.md"]
-    assert page.count("- **Added** claim") == CHANGELOG_LINES_PER_DATE
-    assert "- And 25 claims added, 1 theme added." in page
+    page = render_pages(build_graph(load_evidence(valid_project.evidence)), history=history)["changelog.md"].body
+    assert page.count("<li><strong>Added</strong> claim") == CHANGELOG_LINES_PER_DATE
+    assert "<li>And 25 claims added, 1 theme added.</li>" in page

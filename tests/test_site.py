@@ -19,7 +19,7 @@ from build_tools.exports import build_exports
 from build_tools.graph import build_graph
 from build_tools.history import FileChange, RawCommit, build_history
 from build_tools.load import load_evidence
-from build_tools.render import SiteInfo, escape_inline, render_pages
+from build_tools.render import TAGS_URI, SiteInfo, escape_inline, render_pages
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -137,6 +137,7 @@ FIXED_HISTORY = build_history([
 
 
 def rendered_pages(tmp_path: Path) -> dict[str, str]:
+    """Every generated page as text: HTML after a header of its front matter (Markdown for the tags page)."""
     project = Project(tmp_path)
     write_site_base(project)
     source = project.evidence / "sources" / "journal-report.yaml"  # an address: quotes link to their passage
@@ -145,8 +146,14 @@ def rendered_pages(tmp_path: Path) -> dict[str, str]:
     info = SiteInfo("Test synthesis", "A synthesis used in tests.", url="https://example.org/synthesis/",
                     date=datetime.date(2026, 1, 2))
     citations = Citations(graph, info, history=FIXED_HISTORY)
-    return render_pages(graph, info, FIXED_HISTORY, citations=citations,
-                        downloads=build_exports(graph, info, citations))
+    pages = render_pages(graph, info, FIXED_HISTORY, citations=citations,
+                         downloads=build_exports(graph, info, citations))
+    return {golden_name(uri): page if isinstance(page, str) else page.golden() for uri, page in pages.items()}
+
+
+def golden_name(uri: str) -> str:
+    """claims/x.md → claims/x.html: generated pages are HTML, but for the tags page."""
+    return uri if uri == TAGS_URI else uri.removesuffix(".md") + ".html"
 
 
 def test_golden_pages(tmp_path):
@@ -156,7 +163,7 @@ def test_golden_pages(tmp_path):
         for uri, text in pages.items():
             (GOLDEN / uri).parent.mkdir(parents=True, exist_ok=True)
             (GOLDEN / uri).write_text(text, encoding="utf-8")
-    expected = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*.md")}
+    expected = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*") if p.is_file()}
     assert set(pages) == expected
     for uri, text in pages.items():
         assert text == (GOLDEN / uri).read_text(encoding="utf-8"), f"{uri} differs from tests/golden/{uri}"
@@ -177,6 +184,49 @@ def test_rendering_is_deterministic(tmp_path):
 ])
 def test_record_text_is_escaped(text, rendered):
     assert escape_inline(text) == rendered
+
+
+@pytest.mark.parametrize(("here", "there", "link"), [
+    ("claims/a/", "claims/b/", "../b/"),
+    ("claims/a/", "sources/b/", "../../sources/b/"),
+    ("claims/a/", "claims/", "../"),
+    ("claims/", "claims/a/", "a/"),
+    ("", "claims/a/", "claims/a/"),
+    ("claims/a/", "", "../../"),
+    ("claims/a/", "claims/a/", "./"),
+    ("claims/a.html", "sources/b.html", "../sources/b.html"),
+    ("index.html", "claims/a.html", "claims/a.html"),
+])
+def test_links_between_generated_pages_are_relative_like_mkdocs_makes_them(here, there, link):
+    from mkdocs.utils import get_relative_url
+
+    from build_tools.render import href
+
+    assert href(here, there) == link
+    assert posix_join(here, link) == posix_join(here, get_relative_url(there, here))
+
+
+def posix_join(page_url: str, link: str) -> str:
+    import posixpath
+
+    folder = page_url.rpartition("/")[0]
+    return posixpath.normpath(posixpath.join(folder, link))
+
+
+def test_a_large_evidence_map_lists_each_themes_evidence_instead_of_a_grid(tmp_path, monkeypatch):
+    """Themes × studies grows with the square of the records: past a size, only cells with claims are shown."""
+    from build_tools import render
+
+    project = Project(tmp_path)
+    write_site_base(project)
+    graph = build_graph(load_evidence(project.evidence))
+    grid = render_pages(graph)["evidence-map.md"].body
+    assert '<th>Theme</th><th><a href="../studies/' in grid  # a column per study
+    monkeypatch.setattr(render, "MAP_CELLS", 1)
+    listed = render_pages(graph)["evidence-map.md"].body
+    assert "a grid would be too large to read" in listed and '<th>Theme</th><th>Evidence it draws on</th>' in listed
+    assert 'href="../studies/board-study/"' in listed and "ev-chip" in listed
+    assert re.search(r"no evidence from \d+ of \d+", listed)
 
 
 # --- real builds ------------------------------------------------------------
@@ -404,10 +454,10 @@ def test_lists_in_running_text_keep_the_space_after_their_separator(tmp_path):
     recommendation.write_text(recommendation.read_text().replace(
         "made_by:\n", "made_by:\n  - source: second-report\n    quote: boards\n"))
     pages = render_pages(build_graph(load_evidence(project.evidence)))
-    assert 'Themes: [Autonomy](../themes/autonomy.md), [Quality](../themes/quality.md)' \
-        in pages["claims/effect-unknown.md"]
-    assert '[Second report](../sources/second-report.md); [Boards less' \
-        in pages["recommendations/index.md"]
+    assert ('Themes: <a href="../../themes/autonomy/">Autonomy</a>, <a href="../../themes/quality/">Quality</a>'
+            in pages["claims/effect-unknown.md"].body)
+    assert ('<a href="../sources/second-report/">Second report</a>; <a href="../sources/journal-report/">'
+            in pages["recommendations/index.md"].body)
 
 
 def test_links_that_leave_the_site_are_marked_for_print(site_project):
