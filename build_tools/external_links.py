@@ -68,9 +68,16 @@ def _replace(match: re.Match[str]) -> str:
     return _with_rel(tag)
 
 
-def add_rel(page: str) -> str:
-    """``page`` with ``noopener noreferrer`` added to the ``rel`` of every external link."""
-    return _TAG_OR_RAW_TEXT.sub(_replace, page)
+def add_rel(page: str, done: str = "") -> str:
+    """``page`` with ``noopener noreferrer`` added to the ``rel`` of every external link.
+
+    ``done`` is a part of the page whose links already have it (the HTML the engine rendered), left unread.
+    """
+    start = page.find(done) if done else -1
+    if start < 0:
+        return _TAG_OR_RAW_TEXT.sub(_replace, page)
+    end = start + len(done)
+    return _TAG_OR_RAW_TEXT.sub(_replace, page[:start]) + done + _TAG_OR_RAW_TEXT.sub(_replace, page[end:])
 
 
 class _MarkExternalLinks(Treeprocessor):

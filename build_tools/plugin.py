@@ -328,7 +328,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         script = self.json_ld.get(page.file.src_uri)  # generated pages only: no hand-written page shadows one
         if script and "</head>" in output:
             output = output.replace("</head>", f"{script}\n</head>", 1)
-        return add_rel(output)
+        return add_rel(output, done=page.content if isinstance(page, RenderedPage) and page.content else "")
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
         return add_rel(output_content) if template_name.endswith(".html") else output_content  # 404.html

@@ -217,6 +217,8 @@ class Renderer:
         self.citations = citations or Citations(graph, self.info, history=self.history)
         self.downloads = downloads
         self._urls: dict[tuple[str, str], str] = {}
+        self._titles: dict[tuple[str, str], Markup] = {}
+        self._references: dict[str, str] = {}
         self._templates: dict[str, Template] = {}
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
@@ -264,13 +266,20 @@ class Renderer:
         return self.link_from(context["page_url"], record, label)
 
     def link_from(self, from_url: str, record: Record, label: str | None = None) -> Markup:
-        """A link to a record's page, its title the link text (or ``label``, with the title as tooltip)."""
+        """A link to a record's page, its title the link text (or ``label``, with the title as tooltip).
+
+        Addresses of pages are made of folder names and record ids (lowercase letters, digits and
+        hyphens), so they need no escaping; titles are escaped once per record.
+        """
         target = href(from_url, self._record_url(record))
+        key = (record.kind, record.id)
+        title = self._titles.get(key)
+        if title is None:
+            title = self._titles[key] = text(record.title_text)
         if label is None or " ".join(label.split()) == " ".join(record.title_text.split()):
             # No tooltip when it would repeat the link text: screen readers would read it twice.
-            return Markup(f'<a href="{escape_attribute(target)}">{text(record.title_text)}</a>')
-        return Markup(f'<a href="{escape_attribute(target)}" title="{escape_attribute(record.title_text)}">'
-                      f"{text(label)}</a>")
+            return Markup(f'<a href="{target}">{title}</a>')
+        return Markup(f'<a href="{target}" title="{escape_attribute(record.title_text)}">{text(label)}</a>')
 
     # --- helpers used by templates -----------------------------------------
 
@@ -318,9 +327,15 @@ class Renderer:
 
     @pass_context
     def reference(self, context: Any, source: Source) -> Markup:
-        """A formatted reference whose title links to the source's page, for reference lists."""
-        target = href(context["page_url"], self._record_url(source))
-        return reference_html(self.citations.reference(source), self._addresses(source), (target, source.title))
+        """A formatted reference whose title links to the source's page, for reference lists.
+
+        Made once per source, with a stand-in for the link that each page fills in.
+        """
+        made = self._references.get(source.id)
+        if made is None:
+            made = self._references[source.id] = reference_html(
+                self.citations.reference(source), self._addresses(source), (_HREF, source.title))
+        return Markup(made.replace(_HREF, href(context["page_url"], self._record_url(source)), 1))
 
     def formatted_reference(self, record: Source | Claim) -> Markup:
         """The record's formatted reference (citeproc, in the site's CSL style), as HTML."""
@@ -340,7 +355,7 @@ class Renderer:
                f'<div class="highlight"><pre><span></span><code>{bibtex}</code></pre></div>']
         if self.info.url:
             permalink = escape_attribute(self.info.permalink(record.kind, record.id))
-            out.append(f'<p>Permalink: <a href="{permalink}">{permalink}</a></p>')
+            out.append(f'<p>Permalink: <a href="{permalink}" {REL}>{permalink}</a></p>')
         out.append("</details>")
         return Markup("\n".join(out))
 
@@ -594,6 +609,12 @@ class Renderer:
 
 # --- template helpers -------------------------------------------------------
 
+_HREF = "\ue020"
+"""Stands in for a page's link to a source in a reference made once for every page."""
+REL = 'rel="noopener noreferrer"'
+"""On every absolute link the templates write, so that ``external_links.add_rel`` has nothing left to do."""
+
+
 def heading(headings: list[Heading], level: int, title: str, anchor: str | None = None) -> Markup:
     """A heading with its permalink, as Python-Markdown's toc extension writes one; recorded for the page's TOC."""
     anchor = unique(anchor or slugify(title, "-"), {h.id for h in headings})
@@ -641,7 +662,7 @@ def external_link(address: str, label: str | None = None, title: str | None = No
     """A link that leaves the site, marked for print (``ev-external``; ``ev-address`` when it shows its address)."""
     classes = "ev-external" if label is not None and label != address else "ev-external ev-address"
     tooltip = f' title="{escape_attribute(title)}"' if title else ""
-    return Markup(f'<a class="{classes}" href="{escape_attribute(address)}"{tooltip}>'
+    return Markup(f'<a class="{classes}" href="{escape_attribute(address)}"{tooltip} {REL}>'
                   f"{text(address if label is None else label)}</a>")
 
 
@@ -664,7 +685,7 @@ def reference_html(marked: str, addresses: list[str], link: tuple[str, str] | No
         escaped = str(text(address))
         if escaped in out:
             own = site_url and address.startswith(site_url)
-            anchor = f'<a href="{escape_attribute(address)}">{escaped}</a>' if own else external_link(address)
+            anchor = f'<a href="{escape_attribute(address)}" {REL}>{escaped}</a>' if own else external_link(address)
             out = out.replace(escaped, anchor, 1)
             break
     out = out.replace(ITALIC_START, "<i>").replace(ITALIC_END, "</i>")

@@ -365,3 +365,16 @@ def test_with_history_records_carry_their_last_update_and_claims_are_dated_by_it
     assert plain(citations.reference(claim)).startswith(
         "Board members see their boards as freer from central control than earlier bodies. (2026, February 10).")
     assert "date = {2026-02-10}" in citations.bibtex(claim)
+
+
+@pytest.mark.parametrize("style", ["apa", "elsevier-harvard", "modern-language-association", "chicago-author-date"])
+def test_the_macro_index_formats_exactly_as_citeproc_alone(awkward, style, monkeypatch):
+    """Formatter indexes a style's macros (citeproc-py looks each up by XPath): the references must not change."""
+    from build_tools import citations
+
+    graph, _ = awkward
+    items = [source_csl(source) for source in graph.sources.values()]
+    indexed = [Formatter(style).reference(item) for item in items]
+    monkeypatch.setattr(citations.citeproc_model.CitationStylesElement, "get_macro", citations._xpath_get_macro)
+    assert [Formatter(style).reference(item) for item in items] == indexed
+    assert all(TITLE_START in text for text in indexed)

@@ -113,6 +113,25 @@ def test_add_rel_skips_scripts_and_comments_and_reads_any_attribute_syntax():
         'href="//w.org"', 'href="//w.org" rel="noopener noreferrer"')
 
 
+def test_generated_pages_already_carry_rel_so_add_rel_can_skip_them(tmp_path):
+    """The plugin runs add_rel on the theme around a generated page, not on the page's own HTML."""
+    from test_site import rendered_pages
+
+    pages = rendered_pages(tmp_path)
+    bodies = {uri: text for uri, text in pages.items() if uri.endswith(".html")}
+    assert sum(text.count('rel="noopener noreferrer"') for text in bodies.values()) > 10  # DOIs, addresses, passages
+    for uri, text in bodies.items():
+        assert add_rel(text) == text, uri
+
+
+def test_add_rel_leaves_the_part_it_is_told_is_done_unread():
+    done = '<a href="https://in.org">kept as it is</a>'
+    page = f'<a href="https://before.org">b</a>{done}<a href="https://after.org">a</a>'
+    assert add_rel(page, done=done) == (f'<a href="https://before.org" rel="noopener noreferrer">b</a>{done}'
+                                        '<a href="https://after.org" rel="noopener noreferrer">a</a>')
+    assert add_rel(page, done="not in the page") == add_rel(page)
+
+
 # --- nothing lost ------------------------------------------------------------------
 
 def test_no_command_rewrites_a_record(valid_project):
