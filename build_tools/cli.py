@@ -83,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"),
                        help="the project's mkdocs.yml, whose theme and extensions the sites inherit")
     bench.add_argument("--no-build", dest="build", action="store_false", help="time validation only")
+    bench.add_argument("--repeat", type=int, default=2,
+                       help="run each timed step this many times and keep the fastest (default: 2)")
     bench.add_argument("--serve", action="store_true",
                        help="also time `mkdocs serve --dirty` updating an edited claim (smallest size)")
 
@@ -114,7 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             print(f"error: --sizes takes numbers separated by commas, not {args.sizes!r}", file=sys.stderr)
             return 2
-        return bench.main(sizes, args.work, args.seed, args.config_file, args.build, args.serve)
+        if args.repeat < 1:
+            print("error: --repeat takes a number of runs, 1 or more", file=sys.stderr)
+            return 2
+        return bench.main(sizes, args.work, args.seed, args.config_file, args.build, args.serve, args.repeat)
     if args.command == "check":
         from . import check
 

@@ -207,6 +207,29 @@ def href(from_url: str, to_url: str) -> str:
 DOWNLOADS_URI = "downloads/index.md"
 
 
+@cache
+def _environment() -> Environment:
+    """The templates, compiled once per process (``serve`` renders every page again on each change)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        paragraphs=escape_paragraphs, quoted=quoted, code=code, text=text,
+        certainty_badge=certainty_badge, filesize=filesize, stance_label=stance_label,
+    )
+    env.globals.update(
+        heading=_heading, CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance, source_type_label=source_type_label,
+        contested_marker=contested_marker, passage_link=passage_link, downloads_uri=DOWNLOADS_URI,
+        external=external_link, sr=visually_hidden,
+    )
+    return env
+
+
 class Renderer:
     def __init__(self, graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,
                  citations: Citations | None = None, downloads: list[Download] | None = None) -> None:
@@ -220,32 +243,19 @@ class Renderer:
         self._titles: dict[tuple[str, str], Markup] = {}
         self._references: dict[str, str] = {}
         self._templates: dict[str, Template] = {}
-        self.env = Environment(
-            loader=FileSystemLoader(TEMPLATES),
-            autoescape=True,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        self.env.filters.update(
-            paragraphs=escape_paragraphs, quoted=quoted, code=code, text=text,
-            certainty_badge=certainty_badge, filesize=filesize, stance_label=stance_label,
-        )
-        self.env.globals.update(
-            link=self.link, url=self.url, heading=_heading, graph=graph, info=self.info,
-            CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance, source_type_label=source_type_label,
-            weakest_certainty=self.weakest_certainty, contested_marker=contested_marker,
+        self.env = _environment()
+        self.context: dict[str, Any] = dict(
+            link=self.link, url=self.url, graph=graph, info=self.info,
+            weakest_certainty=self.weakest_certainty,
             evidence_table=self.evidence_table, uses_table=self.uses_table,
             claim_line=self.claim_line, reference=self.reference, map_chip=self.map_chip,
-            formatted_reference=self.formatted_reference, cite_this=self.cite_this, passage_link=passage_link,
-            downloads=self.downloads, downloads_uri=DOWNLOADS_URI, external=external_link,
-            citation_style_name=self.citations.formatter.style_title,
+            formatted_reference=self.formatted_reference, cite_this=self.cite_this,
+            downloads=self.downloads, citation_style_name=self.citations.formatter.style_title,
             theme_chart=lambda: claims_by_theme_chart(graph), source_chart=lambda: sources_by_type_chart(graph),
-            sr=visually_hidden, last_updated=self.last_updated, base_updated=self.base_updated,
-            history=self.history,
+            last_updated=self.last_updated, base_updated=self.base_updated, history=self.history,
+            contested_count=lambda claims: sum(1 for claim in claims if graph.is_contested(claim)),
         )
-        self.env.tests["contested"] = graph.is_contested
+        """What templates see besides the environment's globals: this graph and its helpers."""
 
     # --- links ----------------------------------------------------------------
 
@@ -415,7 +425,8 @@ class Renderer:
         if template not in self._templates:
             self._templates[template] = self.env.get_template(template)
         body = self._templates[template].render(
-            page_uri=uri, page_url=page_url(uri, self.info.directory_urls), headings=headings, **context)
+            self.context, page_uri=uri, page_url=page_url(uri, self.info.directory_urls), headings=headings,
+            **context)
         return GeneratedPage(title=title, body=body, headings=headings)
 
     def pages(self) -> dict[str, GeneratedPage | str]:

@@ -39,7 +39,12 @@ class SiteInfo:
         return self.absolute(self.path(kind, record_id))
 
     def absolute(self, path: str) -> str:
-        return urljoin(self.url if self.url.endswith("/") else self.url + "/", path) if self.url else path
+        if not self.url:
+            return path
+        base = self.url if self.url.endswith("/") else self.url + "/"
+        if path[:1] != "/" and ":" not in path:  # below the site's address, like every page's path
+            return base + path
+        return urljoin(base, path)
 
 
 def build_date() -> _dt.date:
