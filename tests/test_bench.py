@@ -31,8 +31,8 @@ def test_a_synthetic_base_is_valid_and_the_same_for_the_same_seed(tmp_path):
 
 def test_bench_runs_from_the_project_root_with_its_default_relative_work_folder(tmp_path):
     """Its commands run inside each synthetic project's folder: a relative --work must still be found."""
-    result = subprocess.run([sys.executable, "-m", "build_tools", "bench", "--sizes", "40", "--no-build", "--repeat", "1",
-                             "--work", "bench-work", "--config-file", str(ROOT / "mkdocs.yml")],
+    result = subprocess.run([sys.executable, "-m", "build_tools", "bench", "--sizes", "40", "--no-build",
+                             "--repeat", "1", "--work", "bench-work", "--config-file", str(ROOT / "mkdocs.yml")],
                             cwd=tmp_path, capture_output=True, text=True, check=False,
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode in (0, 1), result.stderr  # 1: a target missed, which a 40-claim base may do
