@@ -129,14 +129,6 @@ class GeneratedPage:
     def anchors(self) -> set[str]:
         return {h.id for h in self.headings}
 
-    def golden(self) -> str:
-        """The page as one text (front matter, then HTML): what tests compare with golden files."""
-        lines = ["<!--", f"title: {self.title}"]
-        lines += [f"tags: {', '.join(self.tags)}"] if self.tags else []
-        lines += [f"hide: {', '.join(self.hide)}"] if self.hide else []
-        lines += [f"search: {self.search}" if self.search is not None else "search: excluded", "-->", ""]
-        return "\n".join(lines) + self.body
-
 
 # --- escaping ---------------------------------------------------------------
 

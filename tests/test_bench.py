@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from build_tools.bench import Run, _best
 from build_tools.synthetic import generate
 from build_tools.validate import run
 
@@ -42,3 +43,8 @@ def test_bench_runs_from_the_project_root_with_its_default_relative_work_folder(
     assert len(row.split()) >= 6  # claims, records, pages, yaml, validate, ratio, edit…
     assert "cold validation" in result.stdout
     assert (tmp_path / "bench-work" / "claims-40" / "evidence").is_dir()
+
+
+def test_repeated_runs_keep_the_fastest_time_and_the_highest_memory():
+    best = _best([Run(3.0, 100.0, "slow"), Run(2.0, 90.0, "fast"), Run(2.5, 120.0, "middle")])
+    assert (best.seconds, best.peak_mib, best.output) == (2.0, 120.0, "fast")

@@ -19,7 +19,7 @@ from build_tools.exports import build_exports
 from build_tools.graph import build_graph
 from build_tools.history import FileChange, RawCommit, build_history
 from build_tools.load import load_evidence
-from build_tools.render import TAGS_URI, SiteInfo, escape_inline, render_pages
+from build_tools.render import TAGS_URI, GeneratedPage, SiteInfo, escape_inline, render_pages
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -148,7 +148,16 @@ def rendered_pages(tmp_path: Path) -> dict[str, str]:
     citations = Citations(graph, info, history=FIXED_HISTORY)
     pages = render_pages(graph, info, FIXED_HISTORY, citations=citations,
                          downloads=build_exports(graph, info, citations))
-    return {golden_name(uri): page if isinstance(page, str) else page.golden() for uri, page in pages.items()}
+    return {golden_name(uri): page if isinstance(page, str) else golden_text(page) for uri, page in pages.items()}
+
+
+def golden_text(page: GeneratedPage) -> str:
+    """A generated page as one text: a header of its front matter and search text, then its HTML."""
+    lines = ["<!--", f"title: {page.title}"]
+    lines += [f"tags: {', '.join(page.tags)}"] if page.tags else []
+    lines += [f"hide: {', '.join(page.hide)}"] if page.hide else []
+    lines += [f"search: {page.search}" if page.search is not None else "search: excluded", "-->", ""]
+    return "\n".join(lines) + page.body
 
 
 def golden_name(uri: str) -> str:
@@ -610,3 +619,22 @@ def test_serve_dirty_rebuilds_only_the_pages_whose_markdown_changed(site_project
     assert "is still unknown" in edited.read_text(encoding="utf-8")
     assert edited.stat().st_mtime_ns != before[edited]
     assert untouched.stat().st_mtime_ns == before[untouched]
+
+
+def test_with_a_search_plugin_that_is_not_materials_record_pages_are_left_out_with_a_warning(caplog):
+    """Record pages are kept from the search plugin's HTML parser; only Material's index can take their text."""
+    from types import SimpleNamespace
+
+    from build_tools.plugin import EvidencePlugin
+
+    plugin = EvidencePlugin()
+    entries: list[dict[str, str]] = []
+    material = SimpleNamespace(plugins={"material/search": SimpleNamespace(search_index=SimpleNamespace(
+        entries=entries))})
+    assert plugin._search_entries(material) is entries  # type: ignore[arg-type]
+    other = SimpleNamespace(plugins={"search": SimpleNamespace(search_index=SimpleNamespace(_entries=[]))})
+    with caplog.at_level("WARNING"):
+        assert plugin._search_entries(other) is None  # type: ignore[arg-type]
+        assert plugin._search_entries(other) is None  # type: ignore[arg-type]
+    warnings = [r.getMessage() for r in caplog.records if "left out of its search index" in r.getMessage()]
+    assert len(warnings) == 1  # once per build, not once per page
