@@ -51,8 +51,14 @@ def _code_version() -> str:
 _VERSION = _code_version()
 
 
-def _shard(key: FileKey) -> int:
+def shard_of(key: FileKey) -> int:
+    """The shard file that keeps the record of this file."""
     return zlib.crc32(key[0].encode("utf-8")) % SHARDS
+
+
+def encode_shard(entries: dict[FileKey, Entry]) -> bytes:
+    """A shard file's content: what :meth:`ValidationCache.adopt` takes from a worker that parsed the files."""
+    return pickle.dumps((_VERSION, entries), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @dataclass
@@ -67,6 +73,7 @@ class ValidationCache:
     _used: list[dict[FileKey, Entry]] = field(default_factory=lambda: [{} for _ in range(SHARDS)])
     _dirty: set[int] = field(default_factory=set)
     _quotes_used: set[tuple[str, str]] = field(default_factory=set)
+    _adopted: dict[int, tuple[frozenset[FileKey], bytes]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, path: Path | str | None) -> ValidationCache:
@@ -102,23 +109,36 @@ class ValidationCache:
             return None
         return shown, stat.st_mtime_ns, stat.st_size, stat.st_ino
 
+    def has(self, key: FileKey | None) -> bool:
+        return key is not None and key in self.records
+
     def get(self, key: FileKey | None) -> Entry | None:
         found = self.records.get(key) if key is not None else None
         if found is not None:
-            self._used[_shard(key)][key] = found  # type: ignore[arg-type]
+            self._used[shard_of(key)][key] = found  # type: ignore[arg-type]
         return found
+
+    def adopt(self, shard_bytes: bytes) -> None:
+        """Take the records a worker process parsed (:func:`encode_shard`) as if read from the cache.
+
+        Their bytes are kept: when the run uses exactly those records from that shard,
+        :meth:`save` writes them as they are instead of pickling the records again.
+        """
+        _version, entries = pickle.loads(shard_bytes)
+        if entries:
+            self.records.update(entries)
+            self._adopted[shard_of(next(iter(entries)))] = (frozenset(entries), shard_bytes)
 
     def put(self, key: FileKey | None, record: Record | None, file_findings: list[Finding]) -> None:
         if key is not None:
-            shard = _shard(key)
+            shard = shard_of(key)
             self._used[shard][key] = (record, file_findings)
             self._dirty.add(shard)
 
     def quote_verified(self, archive_sha256: str, quote: str) -> bool:
-        verified = (archive_sha256, quote) in self.verified_quotes
-        if verified:
-            self._quotes_used.add((archive_sha256, quote))
-        return verified
+        """Whether an earlier run found this quote in the text with this hash. Changes nothing (workers ask it):
+        a quote is kept for the next run by :meth:`add_verified_quote`."""
+        return (archive_sha256, quote) in self.verified_quotes
 
     def add_verified_quote(self, archive_sha256: str, quote: str) -> None:
         self._quotes_used.add((archive_sha256, quote))
@@ -134,17 +154,19 @@ class ValidationCache:
         self.path.mkdir(parents=True, exist_ok=True)
         for shard, used in enumerate(self._used):
             if shard in self._dirty or len(used) != self._loaded[shard]:
-                self._write(f"records-{shard:02d}.pickle", used)
+                adopted_keys, adopted_bytes = self._adopted.get(shard, (None, b""))
+                same = shard not in self._dirty and adopted_keys is not None and adopted_keys == used.keys()
+                self._write(f"records-{shard:02d}.pickle", adopted_bytes if same else encode_shard(used))
         quotes = self._quotes_used if every_quote_checked else self._quotes_used | self.verified_quotes
         if quotes != self.verified_quotes:
-            self._write("quotes.pickle", quotes)
+            self._write("quotes.pickle", pickle.dumps((_VERSION, quotes), protocol=pickle.HIGHEST_PROTOCOL))
 
-    def _write(self, name: str, content: object) -> None:
+    def _write(self, name: str, content: bytes) -> None:
         assert self.path is not None
         descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=self.path)
         try:
             with os.fdopen(descriptor, "wb") as file:
-                pickle.dump((_VERSION, content), file, protocol=pickle.HIGHEST_PROTOCOL)
+                file.write(content)
             os.replace(temporary, self.path / name)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

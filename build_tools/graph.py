@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .load import EvidenceBase
 from .model import Citation, Claim, Evidence, Question, Recommendation, Record, Source, Stance, Study, Theme
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):  # named tuples: ten times as many as records, and quicker to make than dataclasses
     """A field of ``record`` at ``loc`` that names the ``kind`` record ``target``."""
 
     record: Record
@@ -24,8 +24,7 @@ class Reference:
     target: str
 
 
-@dataclass(frozen=True)
-class QuoteUse:
+class QuoteUse(NamedTuple):
     """One citation of a source: who cites it (a claim, recommendation or question) and how."""
 
     record: Record

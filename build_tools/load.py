@@ -14,16 +14,17 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, NamedTuple, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from .findings import Finding, error
 from .model import KIND_BY_FOLDER, KINDS, Kind, Record
+from .workers import map_in_workers
 
 if TYPE_CHECKING:
-    from .cache import ValidationCache
+    from .cache import FileKey, ValidationCache
 
 MAX_FILE_BYTES = 256 * 1024
 RECORD_SUFFIXES = (".yaml", ".yml")
@@ -143,14 +144,31 @@ def discover(root: Path) -> tuple[list[tuple[Kind, str, str]], list[Finding]]:
     return found, findings
 
 
+PARALLEL_MIN_FILES = 1000
+"""Fewer files to parse than this are parsed in this process: starting workers would cost more than it saves."""
+
+
+class _Job(NamedTuple):
+    kind: str
+    path: str
+    shown: str
+    stem: str
+    key: FileKey | None
+
+
 def load_evidence(root: Path | str, cache: ValidationCache | None = None) -> EvidenceBase:
     """Load and type every record under ``root``; problems become ``base.findings``.
 
     With a ``cache``, files unchanged since it was written are not parsed again.
+    Many files to parse are parsed by one process per CPU (:mod:`.workers`).
     """
+    from .cache import ValidationCache
+
+    memo = cache if cache is not None else ValidationCache(None)  # also carries what workers parsed
     base = EvidenceBase(Path(root))
     paths, base.findings = discover(base.root)
     seen: dict[tuple[str, str], str] = {}
+    jobs: list[_Job] = []
     for kind, path, shown in paths:
         record_id = os.path.splitext(os.path.basename(path))[0]
         base.known_ids[kind.name].add(record_id)
@@ -160,19 +178,45 @@ def load_evidence(root: Path | str, cache: ValidationCache | None = None) -> Evi
                 "duplicate-id", f"{kind.name} id '{record_id}' is already used by {first}", shown, 1, 1,
                 hint="ids must be unique within a kind: rename one of the files (and its id:)"))
             continue
-        key = cache.key(path, shown) if cache else None
-        cached = cache.get(key) if cache else None
+        jobs.append(_Job(kind.name, path, shown, record_id, memo.key(path, shown)))
+    to_parse = [job for job in jobs if job.key is not None and not memo.has(job.key)]
+    if len(to_parse) >= PARALLEL_MIN_FILES:
+        _parse_in_workers(to_parse, memo)
+    for job in jobs:
+        cached = memo.get(job.key)
         if cached is not None:
             record, findings = cached
         else:
-            record, findings = load_record_file(kind, path, shown, record_id)
-            if cache:
-                cache.put(key, record, findings)
+            record, findings = load_record_file(KINDS[job.kind], job.path, job.shown, job.stem)
+            memo.put(job.key, record, findings)
         base.findings.extend(findings)
         if record is not None:
-            base.records[kind.name][record.id] = record
-            base.files[f"{kind.name}:{record.id}"] = path
+            base.records[job.kind][record.id] = record
+            base.files[f"{job.kind}:{record.id}"] = job.path
     return base
+
+
+def _parse_in_workers(jobs: list[_Job], memo: ValidationCache) -> None:
+    """Parse the files of ``jobs`` in worker processes (:mod:`.workers`) into ``memo``.
+
+    Each worker parses the files of whole cache shards and hands them back already
+    pickled as the cache keeps them, so saving the cache costs no second pickling.
+    """
+    from .cache import shard_of
+
+    shards: dict[int, list[_Job]] = {}
+    for job in jobs:
+        shards.setdefault(shard_of(job.key), []).append(job)  # type: ignore[arg-type]
+    for shard_bytes in map_in_workers(_parse_shard, None, list(shards.values())):
+        memo.adopt(shard_bytes)
+
+
+def _parse_shard(_context: None, jobs: list[_Job]) -> bytes:
+    """In a worker: the records of one cache shard's files, pickled."""
+    from .cache import encode_shard
+
+    return encode_shard({job.key: load_record_file(KINDS[job.kind], job.path, job.shown, job.stem)  # type: ignore[misc]
+                         for job in jobs})
 
 
 def load_record_file(kind: Kind, path: str, shown: str, stem: str) -> tuple[Record | None, list[Finding]]:

@@ -120,6 +120,24 @@ class Stance(StrEnum):
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (for the validation cache, and from worker processes) as its four parts, restored without
+        pydantic's generic ``__getstate__``/``__setstate__``: a third faster for ten thousand records."""
+        return _restore, (type(self), self.__dict__, self.__pydantic_fields_set__, self.__pydantic_private__)
+
+
+_set_attribute = object.__setattr__
+
+
+def _restore(cls: type[BaseModel], values: dict[str, Any], fields_set: set[str],
+             private: dict[str, Any] | None) -> BaseModel:
+    model = cls.__new__(cls)
+    _set_attribute(model, "__dict__", values)
+    _set_attribute(model, "__pydantic_fields_set__", fields_set)
+    _set_attribute(model, "__pydantic_extra__", None)
+    _set_attribute(model, "__pydantic_private__", private)
+    return model
+
 
 class Archive(_Strict):
     file: ArchiveFileName
@@ -191,14 +209,13 @@ class Record(_Strict):
         """The short human name of the record, for links and headings."""
         raise NotImplementedError
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled (for the validation cache) with positions as one marshal blob: unpickling
-        ten thousand records then takes half the time, and positions are rarely needed."""
-        state = super().__getstate__()
-        positions = self._positions
-        if isinstance(positions, dict):
-            state["__pydantic_private__"] = {**state["__pydantic_private__"], "_positions": marshal.dumps(positions)}
-        return state
+    def __reduce__(self) -> tuple[Any, ...]:
+        """As any model's, with positions as one marshal blob: unpickling ten thousand records
+        then takes half the time, and positions are rarely needed."""
+        private = self.__pydantic_private__
+        if private is not None and isinstance(private["_positions"], dict):
+            private = {**private, "_positions": marshal.dumps(private["_positions"])}
+        return _restore, (type(self), self.__dict__, self.__pydantic_fields_set__, private)
 
 
 class Source(Record):

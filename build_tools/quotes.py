@@ -38,8 +38,9 @@ def normalise(text: str) -> str:
     NFKC also turns the ellipsis character into three dots, so ``…`` and
     ``...`` compare equal.
     """
-    text = unicodedata.normalize("NFKC", text)
-    text = _TYPOGRAPHIC.sub(lambda match: _TYPOGRAPHY[match.group()], text)
+    if not text.isascii() or "`" in text:  # ASCII is its own NFKC, and ` the only typography in it
+        text = unicodedata.normalize("NFKC", text)
+        text = _TYPOGRAPHIC.sub(lambda match: _TYPOGRAPHY[match.group()], text)
     return " ".join(text.split())  # str.split() and re's \s agree on what white space is
 
 

@@ -1,0 +1,107 @@
+"""Worker processes make loading and quote checking faster, never different."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from build_tools import load, validate, workers
+from build_tools.cache import ValidationCache
+from build_tools.validate import run
+
+
+def _square_with_pid(offset: int, task: int) -> tuple[int, int]:
+    return task * task + offset, os.getpid()
+
+
+def _exit_in_a_worker(parent: int, task: int) -> int:
+    if os.getpid() != parent:
+        os._exit(3)  # a worker that dies, as one killed for memory would
+    return task
+
+
+def _fail(_context: None, task: int) -> int:
+    raise ValueError(f"task {task}")
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    """Two workers whatever this machine's CPU count, so that the parallel path is always tested."""
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+
+
+def test_results_come_in_task_order_from_other_processes(two_workers):
+    results = list(workers.map_in_workers(_square_with_pid, 1, list(range(20))))
+    assert [value for value, _ in results] == [n * n + 1 for n in range(20)]
+    assert os.getpid() not in {pid for _, pid in results}
+
+
+def test_with_another_thread_running_the_work_stays_in_this_process():
+    """Forking while another thread may hold a lock could leave the child stuck on it."""
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert workers.worker_count() == 1
+        results = list(workers.map_in_workers(_square_with_pid, 0, [2, 3]))
+    finally:
+        release.set()
+        thread.join()
+    assert results == [(4, os.getpid()), (9, os.getpid())]
+
+
+def test_when_a_worker_dies_this_process_does_the_rest(two_workers):
+    assert list(workers.map_in_workers(_exit_in_a_worker, os.getpid(), [1, 2, 3])) == [1, 2, 3]
+
+
+def test_an_error_in_the_work_is_raised(two_workers):
+    with pytest.raises(ValueError, match="task 1"):
+        list(workers.map_in_workers(_fail, None, [1]))
+
+
+def _broken_base(project):
+    """The valid base with a broken record, a misquote and a record that does not match its schema."""
+    claim = project.evidence / "claims" / "boards-feel-freer.yaml"
+    claim.write_text(claim.read_text().replace("less constrained by the centre", "less constrained by centre"))
+    project.write("theme", "broken", "id: broken\ntitle: [\n")
+    project.write("theme", "untyped", "id: untyped\ntitle: T\ncolour: red\n")
+
+
+def _summary(report):
+    records = {kind: {rid: (r.model_dump(), r.file, r.line, r.position("id")) for rid, r in by_id.items()}
+               for kind, by_id in report.base.records.items()}
+    return records, [str(f) for f in report.findings]
+
+
+def test_records_and_findings_from_workers_are_those_of_one_process(valid_project, two_workers, monkeypatch):
+    _broken_base(valid_project)
+    alone = _summary(run(valid_project.evidence, valid_project.archive))
+    assert alone[1], "the fixture should produce findings"
+    monkeypatch.setattr(load, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(validate, "PARALLEL_MIN_QUOTES", 1)
+    parsed_here = []
+    original = load.load_record_file
+    monkeypatch.setattr(load, "load_record_file", lambda *args: parsed_here.append(args) or original(*args))
+    assert _summary(run(valid_project.evidence, valid_project.archive)) == alone
+    assert parsed_here == [], "every file should have been parsed by a worker"
+
+
+def test_a_cache_written_from_workers_is_the_one_process_would_write_and_serves_the_next_run(
+        valid_project, two_workers, monkeypatch):
+    _broken_base(valid_project)
+    alone, together = valid_project.root / "alone", valid_project.root / "together"
+    run(valid_project.evidence, valid_project.archive, cache=alone)
+    monkeypatch.setattr(load, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(validate, "PARALLEL_MIN_QUOTES", 1)
+    first = _summary(run(valid_project.evidence, valid_project.archive, cache=together))
+    expected, written = ValidationCache.open(alone), ValidationCache.open(together)
+    assert written.records.keys() == expected.records.keys()
+    assert len(written.records) == sum(1 for _ in valid_project.evidence.rglob("*.yaml"))
+    assert written.verified_quotes == expected.verified_quotes and len(written.verified_quotes) > 1
+    parsed = []
+    original = load.load_record_file
+    monkeypatch.setattr(load, "load_record_file", lambda *args: parsed.append(args) or original(*args))
+    assert _summary(run(valid_project.evidence, valid_project.archive, cache=together)) == first
+    assert parsed == []
