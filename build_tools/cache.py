@@ -43,8 +43,8 @@ Entry = tuple["Record | None", list[Finding]]
 
 def _code_version() -> str:
     digest = hashlib.sha256(f"{sys.version}|{pydantic.VERSION}|{yaml.__version__}".encode())
-    for module in (findings, load, model, quotes):
-        digest.update(Path(module.__file__ or "").read_bytes())
+    for file in (__file__, *(module.__file__ or "" for module in (findings, load, model, quotes))):
+        digest.update(Path(file).read_bytes())
     return digest.hexdigest()
 
 
@@ -69,10 +69,13 @@ class ValidationCache:
     records: dict[FileKey, Entry] = field(default_factory=dict)
     verified_quotes: set[tuple[str, str]] = field(default_factory=set)
     """(sha256 of the archived text, quote) pairs found in that text."""
+    text_hashes: dict[FileKey, str] = field(default_factory=dict)
+    """sha256 of archived texts, by their file key (real path), so that unchanged texts are not read again."""
     _loaded: list[int] = field(default_factory=lambda: [0] * SHARDS)
     _used: list[dict[FileKey, Entry]] = field(default_factory=lambda: [{} for _ in range(SHARDS)])
     _dirty: set[int] = field(default_factory=set)
     _quotes_used: set[tuple[str, str]] = field(default_factory=set)
+    _hashes_used: dict[FileKey, str] = field(default_factory=dict)
     _adopted: dict[int, tuple[frozenset[FileKey], bytes]] = field(default_factory=dict)
 
     @classmethod
@@ -88,6 +91,9 @@ class ValidationCache:
         verified = cache._read("quotes.pickle")
         if isinstance(verified, set):
             cache.verified_quotes = verified
+        hashes = cache._read("texts.pickle")
+        if isinstance(hashes, dict):
+            cache.text_hashes = hashes
         return cache
 
     def _read(self, name: str) -> Any:
@@ -143,6 +149,15 @@ class ValidationCache:
     def add_verified_quote(self, archive_sha256: str, quote: str) -> None:
         self._quotes_used.add((archive_sha256, quote))
 
+    def text_hash(self, key: FileKey | None) -> str | None:
+        """The sha256 an earlier run computed of this archived text, if the file is unchanged since. Changes
+        nothing: a hash is kept for the next run by :meth:`add_text_hash`."""
+        return self.text_hashes.get(key) if key is not None else None
+
+    def add_text_hash(self, key: FileKey | None, sha256: str) -> None:
+        if key is not None:
+            self._hashes_used[key] = sha256
+
     def save(self, every_quote_checked: bool = True) -> None:
         """Keep what this run used, so the cache never grows with deleted records or changed quotes.
 
@@ -160,6 +175,9 @@ class ValidationCache:
         quotes = self._quotes_used if every_quote_checked else self._quotes_used | self.verified_quotes
         if quotes != self.verified_quotes:
             self._write("quotes.pickle", pickle.dumps((_VERSION, quotes), protocol=pickle.HIGHEST_PROTOCOL))
+        hashes = self._hashes_used if every_quote_checked else {**self.text_hashes, **self._hashes_used}
+        if hashes != self.text_hashes:
+            self._write("texts.pickle", pickle.dumps((_VERSION, hashes), protocol=pickle.HIGHEST_PROTOCOL))
 
     def _write(self, name: str, content: bytes) -> None:
         assert self.path is not None

@@ -183,14 +183,19 @@ class Archive:
         self._root = folder.resolve()
         self._cache: dict[str, ArchivedText] = {}
 
+    def locate(self, file_name: str) -> Path:
+        """The real path of an archived text, which must be a file directly inside the folder."""
+        resolved = (self.folder / file_name).resolve()
+        if Path(file_name).is_absolute() or resolved.parent != self._root:
+            raise ArchiveError(f"archive file '{file_name}' is outside the archive folder")
+        return resolved
+
     def read(self, file_name: str) -> ArchivedText:
         cached = self._cache.get(file_name)
         if cached is not None:
             return cached
         path = self.folder / file_name
-        resolved = path.resolve()
-        if Path(file_name).is_absolute() or resolved.parent != self._root:
-            raise ArchiveError(f"archive file '{file_name}' is outside the archive folder")
+        resolved = self.locate(file_name)
         try:
             data = resolved.read_bytes()
         except FileNotFoundError:

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from .cache import ValidationCache
+from .cache import FileKey, ValidationCache
 from .findings import Finding, Severity, error, sort_key, strict, warning
 from .graph import Graph, build_graph, references
 from .history import History
 from .load import EvidenceBase, load_evidence
 from .model import KIND_BY_FOLDER, Certainty, Record, SourceType, Stance
-from .quotes import Archive, ArchiveError, find_quote, nearest_passage
+from .quotes import Archive, ArchivedText, ArchiveError, find_quote, nearest_passage
 from .workers import map_in_workers, worker_count
 
 
@@ -256,24 +256,30 @@ def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None,
                if scope is None or scope.has(source) or any(scope.has(use.record) for use in
                                                               graph.quotes_by_source.get(source.id, []))]
     context = _QuoteCheck(graph, archive, scope, cache)
-    quotes = sum(len(graph.quotes_by_source.get(source.id, [])) for source in sources)
+    # Quotes the cache does not know (by the recorded hash: the real one is known once the text is read).
+    known = cache.verified_quotes if cache is not None else set()
+    to_search = sum(1 for source in sources for use in graph.quotes_by_source.get(source.id, [])
+                    if (source.archive.sha256, use.citation.quote) not in known)
     ids = [source.id for source in sources]
-    if quotes >= PARALLEL_MIN_QUOTES:
+    if to_search >= PARALLEL_MIN_QUOTES:
         chunk = -(-len(ids) // (4 * worker_count()))
         results = map_in_workers(_verify_sources, context, [ids[i:i + chunk] for i in range(0, len(ids), chunk)])
     else:
         results = iter([_verify_sources(context, ids)])
     findings = []
-    for chunk_findings, verified in results:
-        findings += chunk_findings
+    for verified in results:
+        findings += verified.findings
         if cache is not None:
-            for archive_sha256, quote in verified:
+            for archive_sha256, quote in verified.quotes:
                 cache.add_verified_quote(archive_sha256, quote)
+            for key, archive_sha256 in verified.text_hashes:
+                cache.add_text_hash(key, archive_sha256)
     return findings
 
 
 PARALLEL_MIN_QUOTES = 2000
-"""Fewer quotes than this are searched in this process: starting workers would cost more than it saves."""
+"""Fewer quotes to search than this are searched in this process: starting workers would cost more than it saves
+(reading the archived texts alone is not worth it)."""
 
 
 class _QuoteCheck(NamedTuple):
@@ -283,44 +289,64 @@ class _QuoteCheck(NamedTuple):
     cache: ValidationCache | None
 
 
-def _verify_sources(check: _QuoteCheck, source_ids: list[str]) -> tuple[list[Finding], list[tuple[str, str]]]:
-    """The findings on these sources' quotes (those in scope), and the quotes verified, by text hash.
+class _Verified(NamedTuple):
+    findings: list[Finding]
+    quotes: list[tuple[str, str]]
+    """(sha256 of the text, quote) of every quote found."""
+    text_hashes: list[tuple[FileKey | None, str]]
+    """The sha256 of every text read, by its file key."""
 
-    May run in a worker process (:mod:`.workers`), so it returns what it learnt rather than telling the cache.
+
+def _verify_sources(check: _QuoteCheck, source_ids: list[str]) -> _Verified:
+    """The findings on these sources' quotes (those in scope), and what the cache may keep.
+
+    A text whose file is unchanged since an earlier run, all of whose quotes that
+    run found, is not read again. This may run in a worker process (:mod:`.workers`),
+    so it returns what it learnt rather than telling the cache.
     """
     graph, archive, scope, cache = check
-    findings = []
-    verified = []
+    result = _Verified([], [], [])
     for source_id in source_ids:
         source = graph.sources[source_id]
         uses = graph.quotes_by_source.get(source.id, [])
         if scope is not None:
             uses = [use for use in uses if scope.has(use.record)]
+        file_name = source.archive.file
+        text: ArchivedText | None = None
         try:
-            text = archive.read(source.archive.file)
+            path = str(archive.locate(file_name))
+            key = ValidationCache.key(path, path)
+            sha256 = cache.text_hash(key) if cache is not None else None
+            if sha256 is None or not all(cache.quote_verified(sha256, use.citation.quote)  # type: ignore[union-attr]
+                                         for use in uses):
+                text = archive.read(file_name)
+                sha256 = text.sha256
+            result.text_hashes.append((key, sha256))
         except ArchiveError as exc:
-            findings.append(error("archive-file", str(exc), *_at(source, "archive", "file"),
-                                  hint="check archive.file: a plain file name inside the archive folder"))
+            result.findings.append(error("archive-file", str(exc), *_at(source, "archive", "file"),
+                                         hint="check archive.file: a plain file name inside the archive folder"))
             continue
-        if text.sha256 != source.archive.sha256:
-            findings.append(error(
-                "archive-hash", f"sha256 of {source.archive.file} is {text.sha256}, not the recorded one",
+        if sha256 != source.archive.sha256:
+            result.findings.append(error(
+                "archive-hash", f"sha256 of {file_name} is {sha256}, not the recorded one",
                 *_at(source, "archive", "sha256"),
                 hint="the archived text changed: if the new copy is right, record its sha256 and re-check "
                      "every quote of this source; otherwise restore the original file"))
+        if text is None:  # unchanged since a run that found every one of these quotes in it
+            result.quotes.extend((sha256, use.citation.quote) for use in uses)
+            continue
         for use in uses:
             quote = use.citation.quote
-            if (cache is not None and cache.quote_verified(text.sha256, quote)) or find_quote(
-                    quote, text.normalised).found:
-                verified.append((text.sha256, quote))
+            if (cache is not None and cache.quote_verified(sha256, quote)) or find_quote(quote, text.normalised).found:
+                result.quotes.append((sha256, quote))
                 continue
-            near = nearest_passage(use.citation.quote, text.normalised)
+            near = nearest_passage(quote, text.normalised)
             hint = "copy the words exactly from the source; mark omitted words with … or [...]"
             if near:
                 hint += f"\nnearest passage in the source: \"{near}\""
-            findings.append(error("quote-not-found", f"quote not found in source '{source.id}' "
-                                  f"({source.archive.file})", *_at(use.record, *use.loc, "quote"), hint=hint))
-    return findings, verified
+            result.findings.append(error("quote-not-found", f"quote not found in source '{source.id}' "
+                                         f"({file_name})", *_at(use.record, *use.loc, "quote"), hint=hint))
+    return result
 
 
 def _check_coverage(graph: Graph) -> list[Finding]:

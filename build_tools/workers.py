@@ -16,8 +16,6 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 Context = TypeVar("Context")
@@ -48,6 +46,9 @@ def map_in_workers(function: Callable[[Context, Task], Result], context: Context
     done = 0
     workers = min(worker_count(), len(tasks))
     if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor  # here: importing it takes longer than a small run
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                      initializer=_receive, initargs=(context,)) as pool:

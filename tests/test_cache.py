@@ -74,6 +74,23 @@ def test_results_with_a_cache_are_those_without(valid_project, cache_dir):
     assert _findings(run(valid_project.evidence, valid_project.archive, cache=cache_dir)) == fresh
 
 
+def test_archived_texts_unchanged_since_the_last_run_are_not_read_again(valid_project, cache_dir, monkeypatch):
+    from build_tools.quotes import Archive
+
+    run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    read: list[str] = []
+    original = Archive.read
+    monkeypatch.setattr(Archive, "read", lambda self, name: read.append(name) or original(self, name))
+    assert run(valid_project.evidence, valid_project.archive, cache=cache_dir).ok
+    assert read == []
+    (valid_project.archive / "other.txt").write_text("A second study of 12 areas found boards.\n")
+    report = run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    assert read == ["other.txt"]
+    assert {"archive-hash", "quote-not-found"} <= {f.code for f in report.errors}
+    assert {f.code for f in run(valid_project.evidence, valid_project.archive, cache=cache_dir).errors} == {
+        "archive-hash", "quote-not-found"}, "a changed text's hash is kept too, and its quotes checked again"
+
+
 def test_a_changed_archive_text_verifies_its_quotes_again(valid_project, cache_dir, monkeypatch):
     run(valid_project.evidence, valid_project.archive, cache=cache_dir)
     text = (valid_project.archive / "journal.txt").read_text()

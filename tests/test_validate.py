@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from build_tools.findings import Severity
-from build_tools.graph import build_graph
+from build_tools.graph import build_graph, references
 from build_tools.load import load_evidence
+from build_tools.model import KINDS
 from build_tools.validate import run
 
 
@@ -324,3 +325,29 @@ def test_a_rename_in_git_without_an_alias_is_a_warning_on_the_renamed_record(val
     path = claim_path(valid_project, "patient-effect-unknown")
     path.write_text(path.read_text(encoding="utf-8") + "aliases: [effect-unknown]\n", encoding="utf-8")
     assert validate(valid_project.evidence, valid_project.archive, history=history).findings == []
+
+
+def test_the_graph_finds_exactly_the_references_that_do_not_resolve(valid_project):
+    """build_graph checks reference fields itself, for speed; it must agree with `references`."""
+    edits = {
+        "sources/journal-report.yaml": [("study: board-study", "study: no-such-study")],
+        "claims/boards-feel-freer.yaml": [("themes: [autonomy]", "themes: [autonomy, no-theme]"),
+                                          ("source: second-report", "source: no-source")],
+        "recommendations/wait-and-see.yaml": [("claims: [effect-unknown]", "claims: [no-claim, effect-unknown]"),
+                                              ("source: journal-report", "source: gone-report")],
+        "questions/patient-effects.yaml": [("effect-unknown, boards", "effect-unknown, lost-claim, boards"),
+                                           ("source: journal-report", "source: lost-report")],
+    }
+    for name, replacements in edits.items():
+        path = valid_project.evidence / name
+        text = path.read_text()
+        for old, new in replacements:
+            assert old in text, (name, old)
+            text = text.replace(old, new, 1)
+        path.write_text(text)
+    graph = build_graph(load_evidence(valid_project.evidence))
+    expected = [ref for kind in KINDS for record in graph.by_kind(kind).values() for ref in references(record)
+                if graph.get(ref.kind, ref.target) is None]
+    assert graph.unresolved == expected
+    assert {ref.target for ref in graph.unresolved} == {
+        "no-such-study", "no-theme", "no-source", "no-claim", "gone-report", "lost-claim", "lost-report"}
