@@ -56,8 +56,8 @@ def shard_of(key: FileKey) -> int:
     return zlib.crc32(key[0].encode("utf-8")) % SHARDS
 
 
-def encode_shard(entries: dict[FileKey, Entry]) -> bytes:
-    """A shard file's content: what :meth:`ValidationCache.adopt` takes from a worker that parsed the files."""
+def _encode_shard(entries: dict[FileKey, Entry]) -> bytes:
+    """A shard file's content, also what a worker hands back (:meth:`ValidationCache.store_shard`)."""
     return pickle.dumps((_VERSION, entries), protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -76,7 +76,8 @@ class ValidationCache:
     _dirty: set[int] = field(default_factory=set)
     _quotes_used: set[tuple[str, str]] = field(default_factory=set)
     _hashes_used: dict[FileKey, str] = field(default_factory=dict)
-    _adopted: dict[int, tuple[frozenset[FileKey], bytes]] = field(default_factory=dict)
+    _stored: dict[int, frozenset[FileKey]] = field(default_factory=dict)
+    """The files of each shard a worker wrote (:meth:`store_shard`) this run."""
 
     @classmethod
     def open(cls, path: Path | str | None) -> ValidationCache:
@@ -124,16 +125,27 @@ class ValidationCache:
             self._used[shard_of(key)][key] = found  # type: ignore[arg-type]
         return found
 
-    def adopt(self, shard_bytes: bytes) -> None:
-        """Take the records a worker process parsed (:func:`encode_shard`) as if read from the cache.
+    def store_shard(self, entries: dict[FileKey, Entry]) -> bytes:
+        """In a worker process: the records it parsed for one shard, pickled, and written as that shard's file.
 
-        Their bytes are kept: when the run uses exactly those records from that shard,
-        :meth:`save` writes them as they are instead of pickling the records again.
+        Workers write in parallel what the parent would otherwise write alone when it
+        saves; the parent takes the records with :meth:`adopt`.
+        """
+        content = _encode_shard(entries)
+        if self.path is not None and entries:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._write(f"records-{shard_of(next(iter(entries))):02d}.pickle", content)
+        return content
+
+    def adopt(self, shard_bytes: bytes) -> None:
+        """Take the records of one shard a worker parsed (:meth:`store_shard`), as if read from the cache.
+
+        :meth:`save` leaves that shard's file as the worker wrote it if this run used exactly those records.
         """
         _version, entries = pickle.loads(shard_bytes)
         if entries:
             self.records.update(entries)
-            self._adopted[shard_of(next(iter(entries)))] = (frozenset(entries), shard_bytes)
+            self._stored[shard_of(next(iter(entries)))] = frozenset(entries)
 
     def put(self, key: FileKey | None, record: Record | None, file_findings: list[Finding]) -> None:
         if key is not None:
@@ -168,10 +180,10 @@ class ValidationCache:
             return
         self.path.mkdir(parents=True, exist_ok=True)
         for shard, used in enumerate(self._used):
+            if shard not in self._dirty and self._stored.get(shard) == used.keys():
+                continue  # as a worker wrote it
             if shard in self._dirty or len(used) != self._loaded[shard]:
-                adopted_keys, adopted_bytes = self._adopted.get(shard, (None, b""))
-                same = shard not in self._dirty and adopted_keys is not None and adopted_keys == used.keys()
-                self._write(f"records-{shard:02d}.pickle", adopted_bytes if same else encode_shard(used))
+                self._write(f"records-{shard:02d}.pickle", _encode_shard(used))
         quotes = self._quotes_used if every_quote_checked else self._quotes_used | self.verified_quotes
         if quotes != self.verified_quotes:
             self._write("quotes.pickle", pickle.dumps((_VERSION, quotes), protocol=pickle.HIGHEST_PROTOCOL))

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from .findings import Finding, error
 from .model import KIND_BY_FOLDER, KINDS, Kind, Record
-from .workers import map_in_workers
+from .workers import map_in_workers, worker_count
 
 if TYPE_CHECKING:
     from .cache import FileKey, ValidationCache
@@ -180,7 +180,7 @@ def load_evidence(root: Path | str, cache: ValidationCache | None = None) -> Evi
             continue
         jobs.append(_Job(kind.name, path, shown, record_id, memo.key(path, shown)))
     to_parse = [job for job in jobs if job.key is not None and not memo.has(job.key)]
-    if len(to_parse) >= PARALLEL_MIN_FILES:
+    if len(to_parse) >= PARALLEL_MIN_FILES and worker_count() > 1:
         _parse_in_workers(to_parse, memo)
     for job in jobs:
         cached = memo.get(job.key)
@@ -199,24 +199,26 @@ def load_evidence(root: Path | str, cache: ValidationCache | None = None) -> Evi
 def _parse_in_workers(jobs: list[_Job], memo: ValidationCache) -> None:
     """Parse the files of ``jobs`` in worker processes (:mod:`.workers`) into ``memo``.
 
-    Each worker parses the files of whole cache shards and hands them back already
-    pickled as the cache keeps them, so saving the cache costs no second pickling.
+    Each worker parses the files of whole cache shards, writes them to the cache and
+    hands them back pickled, so the records are pickled once, and saved in parallel.
+    Shards go to workers in a few groups each, so that they share the work evenly
+    yet few messages pass between the processes.
     """
     from .cache import shard_of
 
     shards: dict[int, list[_Job]] = {}
     for job in jobs:
         shards.setdefault(shard_of(job.key), []).append(job)  # type: ignore[arg-type]
-    for shard_bytes in map_in_workers(_parse_shard, None, list(shards.values())):
-        memo.adopt(shard_bytes)
+    groups = 4 * worker_count()
+    for shard_bytes in map_in_workers(_parse_shards, memo, [list(shards.values())[i::groups] for i in range(groups)]):
+        for one in shard_bytes:
+            memo.adopt(one)
 
 
-def _parse_shard(_context: None, jobs: list[_Job]) -> bytes:
-    """In a worker: the records of one cache shard's files, pickled."""
-    from .cache import encode_shard
-
-    return encode_shard({job.key: load_record_file(KINDS[job.kind], job.path, job.shown, job.stem)  # type: ignore[misc]
-                         for job in jobs})
+def _parse_shards(memo: ValidationCache, shards: list[list[_Job]]) -> list[bytes]:
+    """In a worker: the records of some cache shards' files, each shard pickled."""
+    return [memo.store_shard({job.key: load_record_file(KINDS[job.kind], job.path, job.shown, job.stem)  # type: ignore[misc]
+                              for job in jobs}) for jobs in shards]
 
 
 def load_record_file(kind: Kind, path: str, shown: str, stem: str) -> tuple[Record | None, list[Finding]]:
