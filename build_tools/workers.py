@@ -77,7 +77,8 @@ def map_in_workers(function: Callable[[Context, Task], Result], context: Context
                     break  # the worker died: this process does the rest
                 ok, value = message
                 if not ok:
-                    raise value
+                    error, worker_traceback = value
+                    raise error from WorkerError(f"in a worker process:\n{worker_traceback}")
                 yield value
                 done += 1
     finally:
@@ -108,6 +109,7 @@ def _start(function: Callable[[Any, Any], Any], context: Any, tasks: Sequence[An
                     except Exception as exc:  # sent to the parent, which raises it
                         message = (False, _sendable(exc))
                     pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    out.flush()
                     if not message[0]:
                         break
             status = 0
@@ -117,14 +119,15 @@ def _start(function: Callable[[Any, Any], Any], context: Any, tasks: Sequence[An
     return pid, os.fdopen(read_end, "rb")
 
 
-def _sendable(exc: Exception) -> Exception:
+def _sendable(exc: Exception) -> tuple[Exception, str]:
+    """The exception, or a WorkerError if it cannot be pickled, with the worker's traceback as text
+    (pickling an exception keeps neither its traceback nor its cause)."""
     text = "".join(traceback.format_exception(exc))
     try:
         pickle.loads(pickle.dumps(exc))
     except Exception:
-        return WorkerError(text)
-    exc.__cause__ = WorkerError(f"in a worker process:\n{text}")
-    return exc
+        return WorkerError(text), text
+    return exc, text
 
 
 def _stop(workers: list[tuple[int, IO[bytes]]], receivers: list[threading.Thread]) -> None:

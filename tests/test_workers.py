@@ -23,7 +23,9 @@ def _exit_in_a_worker(parent: int, task: int) -> int:
 
 
 def _fail(_context: None, task: int) -> int:
-    raise ValueError(f"task {task}")
+    if task:
+        raise ValueError(f"task {task}")
+    return task
 
 
 @pytest.fixture
@@ -56,9 +58,11 @@ def test_when_a_worker_dies_this_process_does_the_rest(two_workers):
     assert list(workers.map_in_workers(_exit_in_a_worker, os.getpid(), [1, 2, 3])) == [1, 2, 3]
 
 
-def test_an_error_in_the_work_is_raised(two_workers):
-    with pytest.raises(ValueError, match="task 1"):
-        list(workers.map_in_workers(_fail, None, [1]))
+def test_an_error_in_the_work_is_raised_with_the_workers_traceback(two_workers):
+    with pytest.raises(ValueError, match="task 1") as raised:
+        list(workers.map_in_workers(_fail, None, [0, 1]))
+    assert isinstance(raised.value.__cause__, workers.WorkerError)
+    assert "in _fail" in str(raised.value.__cause__)
 
 
 def _broken_base(project):
