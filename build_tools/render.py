@@ -49,6 +49,7 @@ from .model import (
 )
 from .quotes import link_to_passage
 from .site import SiteInfo
+from .workers import map_in_workers, worker_count
 
 __all__ = ["GeneratedPage", "Renderer", "SiteInfo", "escape_inline", "page_uri", "relative", "render_pages"]
 
@@ -441,18 +442,37 @@ class Renderer:
             "theme": g.themes, "claim": g.claims, "source": g.sources, "study": g.studies,
             "recommendation": g.recommendations, "question": g.questions,
         }  # type: ignore[dict-item]
+        record_pages = self._record_pages([(kind, record_id) for kind, records in collections.items()
+                                           for record_id in records])
         for kind, records in collections.items():
             uri = section_uri(kind)
             pages[uri] = self.render(f"{kind}_index.html.j2", uri, KINDS[kind].plural.capitalize(),
                                      records=self._sorted(kind, records))
-            for record in records.values():
-                uri = page_uri(kind, record.id)
-                page = pages[uri] = self.render(f"{kind}.html.j2", uri, record.title_text, record=record,
-                                                **self._context_for(record))
-                page.search = search_text(record)
-                if isinstance(record, Claim):
-                    page.tags = [g.themes[t].title for t in record.themes if t in g.themes]
+            for record_id in records:
+                uri = page_uri(kind, record_id)
+                pages[uri] = record_pages[uri]
         return pages
+
+    def _record_pages(self, wanted: list[tuple[str, str]]) -> dict[str, GeneratedPage]:
+        """The page of each (kind, id), by uri; many are rendered by worker processes (:mod:`.workers`),
+        after every source's reference is formatted here, once, for all of them."""
+        if len(wanted) < PARALLEL_MIN_PAGES or worker_count() < 2:
+            return dict(_render_record_pages(self, wanted))
+        self.citations.prepare_references()
+        chunk = -(-len(wanted) // (4 * worker_count()))
+        return {uri: page for pages in map_in_workers(_render_record_pages, self,
+                                                      [wanted[i:i + chunk] for i in range(0, len(wanted), chunk)])
+                for uri, page in pages}
+
+    def record_page(self, kind: str, record_id: str) -> GeneratedPage:
+        g = self.graph
+        record = g.by_kind(kind)[record_id]
+        page = self.render(f"{kind}.html.j2", page_uri(kind, record_id), record.title_text, record=record,
+                           **self._context_for(record))
+        page.search = search_text(record)
+        if isinstance(record, Claim):
+            page.tags = [g.themes[t].title for t in record.themes if t in g.themes]
+        return page
 
     def _sorted(self, kind: str, records: dict[str, Record]) -> list[Record]:
         if kind == "claim":
@@ -770,6 +790,14 @@ def redirect_map(graph: Graph) -> dict[str, str]:
             if former_id != record.id and graph.get(kind, former_id) is None:
                 redirects[page_uri(kind, former_id)] = page_uri(kind, record.id)
     return redirects
+
+
+PARALLEL_MIN_PAGES = 1000
+"""Fewer record pages than this are rendered in this process: starting workers would cost more than it saves."""
+
+
+def _render_record_pages(renderer: Renderer, wanted: list[tuple[str, str]]) -> list[tuple[str, GeneratedPage]]:
+    return [(page_uri(kind, record_id), renderer.record_page(kind, record_id)) for kind, record_id in wanted]
 
 
 def render_pages(graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,

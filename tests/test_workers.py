@@ -109,3 +109,35 @@ def test_a_cache_written_from_workers_is_the_one_process_would_write_and_serves_
     monkeypatch.setattr(load, "load_record_file", lambda *args: parsed.append(args) or original(*args))
     assert _summary(run(valid_project.evidence, valid_project.archive, cache=together)) == first
     assert parsed == []
+
+
+def test_pages_rendered_by_workers_are_those_of_one_process(valid_project, two_workers, monkeypatch):
+    from build_tools import citations, render
+    from build_tools.graph import build_graph
+    from build_tools.load import load_evidence
+    from build_tools.render import render_pages
+    from build_tools.site import SiteInfo
+
+    graph = build_graph(load_evidence(valid_project.evidence))
+    info = SiteInfo("Site", "About", url="https://example.org/")
+
+    def pages():
+        return {uri: page if isinstance(page, str) else vars(page) for uri, page in render_pages(graph, info).items()}
+
+    alone = pages()
+    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr(citations, "PARALLEL_MIN_REFERENCES", 1)
+    rendered_here = []
+    original = render.Renderer.record_page
+    monkeypatch.setattr(render.Renderer, "record_page",
+                        lambda self, kind, rid: rendered_here.append(rid) or original(self, kind, rid))
+    formatted_here = []
+    original_format = citations.Formatter._format
+    monkeypatch.setattr(citations.Formatter, "_format",
+                        lambda self, item: formatted_here.append(item) or original_format(self, item))
+    together = pages()
+    assert list(together) == list(alone)
+    assert together == alone
+    assert rendered_here == [], "every record page should have been rendered by a worker"
+    assert all(item.get("title") == citations._STAND_IN_TITLE for item in formatted_here), \
+        "every source's reference should have been formatted by a worker"
