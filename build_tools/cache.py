@@ -71,13 +71,14 @@ class ValidationCache:
     """(sha256 of the archived text, quote) pairs found in that text."""
     text_hashes: dict[FileKey, str] = field(default_factory=dict)
     """sha256 of archived texts, by their file key (real path), so that unchanged texts are not read again."""
-    _loaded: list[int] = field(default_factory=lambda: [0] * SHARDS)
-    _used: list[dict[FileKey, Entry]] = field(default_factory=lambda: [{} for _ in range(SHARDS)])
-    _dirty: set[int] = field(default_factory=set)
+    _on_file: list[dict[FileKey, Entry]] = field(default_factory=lambda: [{} for _ in range(SHARDS)])
+    """What each shard's file holds: as read, or as a worker wrote it this run."""
+    _stale: set[int] = field(default_factory=set)
+    """Shards whose file a worker rewrote without the records read from it before."""
+    _hits: set[FileKey] = field(default_factory=set)
+    _new: list[dict[FileKey, Entry]] = field(default_factory=lambda: [{} for _ in range(SHARDS)])
     _quotes_used: set[tuple[str, str]] = field(default_factory=set)
     _hashes_used: dict[FileKey, str] = field(default_factory=dict)
-    _stored: dict[int, frozenset[FileKey]] = field(default_factory=dict)
-    """The files of each shard a worker wrote (:meth:`store_shard`) this run."""
 
     @classmethod
     def open(cls, path: Path | str | None) -> ValidationCache:
@@ -88,7 +89,7 @@ class ValidationCache:
             entries = cache._read(f"records-{shard:02d}.pickle")
             if isinstance(entries, dict):
                 cache.records.update(entries)
-                cache._loaded[shard] = len(entries)
+                cache._on_file[shard] = entries
         verified = cache._read("quotes.pickle")
         if isinstance(verified, set):
             cache.verified_quotes = verified
@@ -120,9 +121,9 @@ class ValidationCache:
         return key is not None and key in self.records
 
     def get(self, key: FileKey | None) -> Entry | None:
-        found = self.records.get(key) if key is not None else None
+        found = self.records.get(key)  # type: ignore[arg-type]
         if found is not None:
-            self._used[shard_of(key)][key] = found  # type: ignore[arg-type]
+            self._hits.add(key)  # type: ignore[arg-type]
         return found
 
     def store_shard(self, entries: dict[FileKey, Entry]) -> bytes:
@@ -145,13 +146,14 @@ class ValidationCache:
         _version, entries = pickle.loads(shard_bytes)
         if entries:
             self.records.update(entries)
-            self._stored[shard_of(next(iter(entries)))] = frozenset(entries)
+            shard = shard_of(next(iter(entries)))
+            if self._on_file[shard]:
+                self._stale.add(shard)
+            self._on_file[shard] = entries
 
     def put(self, key: FileKey | None, record: Record | None, file_findings: list[Finding]) -> None:
         if key is not None:
-            shard = shard_of(key)
-            self._used[shard][key] = (record, file_findings)
-            self._dirty.add(shard)
+            self._new[shard_of(key)][key] = (record, file_findings)
 
     def quote_verified(self, archive_sha256: str, quote: str) -> bool:
         """Whether an earlier run found this quote in the text with this hash. Changes nothing (workers ask it):
@@ -179,11 +181,13 @@ class ValidationCache:
         if self.path is None:
             return
         self.path.mkdir(parents=True, exist_ok=True)
-        for shard, used in enumerate(self._used):
-            if shard not in self._dirty and self._stored.get(shard) == used.keys():
-                continue  # as a worker wrote it
-            if shard in self._dirty or len(used) != self._loaded[shard]:
-                self._write(f"records-{shard:02d}.pickle", _encode_shard(used))
+        hits = self._hits
+        every_record_used = len(hits) == len(self.records)  # else some file was deleted or changed
+        for shard, (on_file, new) in enumerate(zip(self._on_file, self._new, strict=True)):
+            if new or shard in self._stale or not (every_record_used or all(key in hits for key in on_file)):
+                used = {key: entry for key, entry in self.records.items() if key in hits and shard_of(key) == shard
+                        } if shard in self._stale else {key: entry for key, entry in on_file.items() if key in hits}
+                self._write(f"records-{shard:02d}.pickle", _encode_shard({**used, **new}))
         quotes = self._quotes_used if every_quote_checked else self._quotes_used | self.verified_quotes
         if quotes != self.verified_quotes:
             self._write("quotes.pickle", pickle.dumps((_VERSION, quotes), protocol=pickle.HIGHEST_PROTOCOL))

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from . import findings as fmt
 from .history import read_history
-from .links import LinkCheckError, check_site, format_report
 from .load import display_path
 from .validate import run
 
@@ -92,6 +91,8 @@ def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "t
         return False
 
     def links() -> bool:
+        from .links import LinkCheckError, check_site, format_report
+
         if results.get("build") is False:
             print("skipped: the site did not build")
             return False

@@ -15,7 +15,6 @@ from . import findings as fmt
 from .cache import DEFAULT_PATH as DEFAULT_CACHE
 from .check import STEPS
 from .history import read_history
-from .links import LinkCheckError, check_site, format_report
 from .scaffold import SCHEMA_DIR_NAME, ScaffoldError, new_record, stale_schemas, write_schemas
 from .validate import run
 
@@ -233,6 +232,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _links(args: argparse.Namespace) -> int:
+    from .links import LinkCheckError, check_site, format_report  # here: http.server and more, for this alone
+
     try:
         report = check_site(args.site, external=args.external, cache=args.cache if args.external else None,
                             ignore=args.ignore)

@@ -141,3 +141,23 @@ def test_pages_rendered_by_workers_are_those_of_one_process(valid_project, two_w
     assert rendered_here == [], "every record page should have been rendered by a worker"
     assert all(item.get("title") == citations._STAND_IN_TITLE for item in formatted_here), \
         "every source's reference should have been formatted by a worker"
+
+
+def test_a_cache_that_workers_partly_rewrote_keeps_the_records_they_did_not_parse(valid_project, two_workers,
+                                                                                monkeypatch):
+    from build_tools import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "SHARDS", 2)  # so that a shard holds both edited files and others
+    cache = valid_project.root / ".cache" / "validation"
+    first = _summary(run(valid_project.evidence, valid_project.archive, cache=cache))
+    files = sorted(valid_project.evidence.rglob("*.yaml"))
+    for path in files[::2]:  # edited, so parsed again, by workers; the others come from the cache
+        path.write_text(path.read_text() + "\n")
+    monkeypatch.setattr(load, "PARALLEL_MIN_FILES", 1)
+    assert _summary(run(valid_project.evidence, valid_project.archive, cache=cache)) == first
+    parsed = []
+    original = load.load_record_file
+    monkeypatch.setattr(load, "load_record_file", lambda *args: parsed.append(args) or original(*args))
+    assert _summary(run(valid_project.evidence, valid_project.archive, cache=cache)) == first
+    assert parsed == []
+    assert len(ValidationCache.open(cache).records) == len(files)
