@@ -109,6 +109,45 @@ class Graph:
     def is_contested(self, claim: Claim) -> bool:
         return any(e.stance is Stance.contradicts for e in claim.evidence)
 
+    def neighbours(self, record: Record) -> Iterator[Record]:
+        """The records this one names, and those that name it (a source: the claims quoting it)."""
+        for ref in references(record):
+            target = self.get(ref.kind, ref.target)
+            if target is not None:
+                yield target
+        if isinstance(record, Source):
+            yield from (use.record for use in self.quotes_by_source.get(record.id, []))
+        elif isinstance(record, Study):
+            yield from self.reports_by_study.get(record.id, [])
+        elif isinstance(record, Theme):
+            yield from self.claims_by_theme.get(record.id, [])
+        elif isinstance(record, Claim):
+            yield from self.recommendations_by_claim.get(record.id, [])
+            yield from self.questions_by_claim.get(record.id, [])
+
+
+def affected(old: Graph, new: Graph, hops: int = 2) -> set[tuple[str, str]]:
+    """(kind, id) of the records whose pages may differ between two graphs.
+
+    Those added, removed or changed, and the records up to ``hops`` links away from
+    them in either graph: a page shows its record's neighbours, and some of theirs
+    (a claim page, the studies behind the sources it quotes).
+    """
+    changed: set[tuple[str, str]] = set()
+    for kind in old._by_kind:
+        before, after = old.by_kind(kind), new.by_kind(kind)
+        for record_id in before.keys() | after.keys():
+            was, now = before.get(record_id), after.get(record_id)
+            if was is None or now is None or was.__dict__ != now.__dict__:  # fields, not where they were written
+                changed.add((kind, record_id))
+    found, frontier = set(changed), changed
+    for _ in range(hops):
+        reached = {(n.kind, n.id) for graph in (old, new) for kind, record_id in frontier
+                   if (record := graph.get(kind, record_id)) is not None for n in graph.neighbours(record)}
+        frontier = reached - found
+        found |= frontier
+    return found
+
 
 def build_graph(base: EvidenceBase) -> Graph:
     r = base.records

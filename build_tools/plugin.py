@@ -31,7 +31,7 @@ from .citations import Citations, Formatter, StyleError
 from .exports import build_exports
 from .external_links import ExternalLinks, add_rel
 from .findings import Severity, format_text
-from .graph import Graph
+from .graph import Graph, affected
 from .history import read_history
 from .model import KINDS
 from .render import (
@@ -116,6 +116,25 @@ class _DirtyServe:
 
     active = False
     rendered: ClassVar[dict[str, int]] = {}
+    previous: ClassVar[tuple[Graph, dict[str, GeneratedPage | str], object] | None] = None
+    """The last build's graph, pages and what else they were rendered from."""
+
+    @classmethod
+    def reusable(cls, graph: Graph, inputs: object) -> dict[str, GeneratedPage]:
+        """Pages of the last build that this one would render the same: those of records that neither
+        changed nor are near one that did (:func:`graph.affected`), if nothing else they show changed."""
+        if not cls.active or cls.previous is None or cls.previous[2] != inputs:
+            return {}
+        old_graph, pages, _ = cls.previous
+        stale = {page_uri(kind, record_id) for kind, record_id in affected(old_graph, graph)}
+        record_pages = {page_uri(kind, record_id) for kind in KINDS for record_id in graph.by_kind(kind)}
+        return {uri: page for uri, page in pages.items()
+                if uri in record_pages and uri not in stale and isinstance(page, GeneratedPage)}
+
+    @classmethod
+    def remember(cls, graph: Graph, pages: dict[str, GeneratedPage | str], inputs: object) -> None:
+        if cls.active:
+            cls.previous = (graph, pages, inputs)
 
     @classmethod
     def skip_if_unchanged(cls, file: File, page: GeneratedPage | str) -> None:
@@ -125,6 +144,11 @@ class _DirtyServe:
         if cls.rendered.get(file.src_uri) == digest:
             file.is_modified = lambda: False  # type: ignore[method-assign]
         cls.rendered[file.src_uri] = digest
+
+
+def _templates_stamp() -> tuple[tuple[str, int], ...]:
+    """When each page template was last changed: `serve` renders every page again after one is edited."""
+    return tuple(sorted((entry.name, entry.stat().st_mtime_ns) for entry in os.scandir(TEMPLATES)))
 
 
 class EvidenceConfig(base.Config):
@@ -206,7 +230,11 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                                   "the hand-written file")
             files.append(File.generated(config, uri, content=download.content))
         self.json_ld = structured_data(report.graph, info, downloads, citations)
-        pages = render_pages(report.graph, info, history, citations=citations, downloads=downloads)
+        # What record pages show besides records: site settings, git history, the templates themselves.
+        inputs = (info, history.available, history.note, history.commits, _templates_stamp())
+        pages = render_pages(report.graph, info, history, citations=citations, downloads=downloads,
+                             reuse=_DirtyServe.reusable(report.graph, inputs))
+        _DirtyServe.remember(report.graph, pages, inputs)
         for uri, page in pages.items():
             if files.get_file_from_path(uri) is not None:
                 raise PluginError(f"{config.docs_dir}/{uri} is generated from the records: remove or rename "

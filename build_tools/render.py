@@ -19,6 +19,7 @@ import html
 import posixpath
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -225,8 +226,11 @@ def _environment() -> Environment:
 
 class Renderer:
     def __init__(self, graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,
-                 citations: Citations | None = None, downloads: list[Download] | None = None) -> None:
+                 citations: Citations | None = None, downloads: list[Download] | None = None,
+                 reuse: Mapping[str, GeneratedPage] | None = None) -> None:
         self.graph = graph
+        self.reuse = reuse or {}
+        """Record pages rendered before from records that have not changed since, by uri."""
         self.info = info or SiteInfo()
         self.history = history or History.unavailable("no history was given to the renderer")
         self._changelog_dates = self._dates_shown()
@@ -443,7 +447,8 @@ class Renderer:
             "recommendation": g.recommendations, "question": g.questions,
         }  # type: ignore[dict-item]
         record_pages = self._record_pages([(kind, record_id) for kind, records in collections.items()
-                                           for record_id in records])
+                                           for record_id in records if page_uri(kind, record_id) not in self.reuse])
+        record_pages.update(self.reuse)
         for kind, records in collections.items():
             uri = section_uri(kind)
             pages[uri] = self.render(f"{kind}_index.html.j2", uri, KINDS[kind].plural.capitalize(),
@@ -801,8 +806,11 @@ def _render_record_pages(renderer: Renderer, wanted: list[tuple[str, str]]) -> l
 
 
 def render_pages(graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,
-                 citations: Citations | None = None,
-                 downloads: list[Download] | None = None) -> dict[str, GeneratedPage | str]:
+                 citations: Citations | None = None, downloads: list[Download] | None = None,
+                 reuse: Mapping[str, GeneratedPage] | None = None) -> dict[str, GeneratedPage | str]:
     """Every generated page of the site, keyed by its path in the docs tree: a :class:`GeneratedPage`,
-    or Markdown for the tags page. With ``downloads``, also the Downloads page that lists them."""
-    return Renderer(graph, info, history, citations=citations, downloads=downloads).pages()
+    or Markdown for the tags page. With ``downloads``, also the Downloads page that lists them.
+
+    Record pages in ``reuse`` are taken as they are (see :func:`graph.affected`); the other pages are rendered.
+    """
+    return Renderer(graph, info, history, citations=citations, downloads=downloads, reuse=reuse).pages()

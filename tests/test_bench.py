@@ -48,3 +48,16 @@ def test_bench_runs_from_the_project_root_with_its_default_relative_work_folder(
 def test_repeated_runs_keep_the_fastest_time_and_the_highest_memory():
     best = _best([Run(3.0, 100.0, "slow"), Run(2.0, 90.0, "fast"), Run(2.5, 120.0, "middle")])
     assert (best.seconds, best.peak_mib, best.output) == (2.0, 120.0, "fast")
+
+
+def test_the_benchmark_edit_does_not_grow_the_claim_run_after_run(tmp_path):
+    from build_tools.bench import _middle_claim, _prefix_statement
+
+    generate(tmp_path, 20, seed=1)
+    claim = _middle_claim(tmp_path / "evidence")
+    original = claim.read_text(encoding="utf-8")
+    for word in ("Edited1", "Served22", "Edited333"):
+        _prefix_statement(claim, word)
+    statement = next(line for line in claim.read_text(encoding="utf-8").splitlines() if line.startswith("statement:"))
+    first = next(line for line in original.splitlines() if line.startswith("statement:"))
+    assert statement == first.replace("statement: ", "statement: Edited333 ", 1)
