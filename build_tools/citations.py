@@ -213,17 +213,20 @@ class Formatter:
         return self._cached(_strip_marks(item))
 
     def references(self, items: list[dict[str, Any]]) -> list[str]:
-        """:meth:`reference` of each item; many are formatted by worker processes (citeproc-py takes
-        about 5 ms a reference: a minute for 10,000 sources)."""
-        if len(items) < PARALLEL_MIN_REFERENCES:
-            return [self.reference(item) for item in items]
-        chunk = -(-len(items) // (4 * worker_count()))
-        return [text for texts in map_in_workers(_format_references, self,
-                                                 [items[i:i + chunk] for i in range(0, len(items), chunk)])
-                for text in texts]
+        """:meth:`reference` of each item. Those not formatted before are formatted by worker processes when
+        there are many (citeproc-py takes about 5 ms a reference: a minute for 10,000 sources)."""
+        keyed = [(_key(item), item) for item in map(_strip_marks, items)]
+        todo = list({key: item for key, item in keyed if key not in self._cache}.items())
+        if len(todo) >= PARALLEL_MIN_REFERENCES:
+            chunk = -(-len(todo) // (4 * worker_count()))
+            parts = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
+            for part, texts in zip(parts, map_in_workers(_format_items, self, [[i for _, i in p] for p in parts]),
+                                   strict=True):
+                self._cache.update((key, text) for (key, _), text in zip(part, texts, strict=True))
+        return [self._cache[key] if key in self._cache else self._cached(item) for key, item in keyed]
 
     def _cached(self, item: dict[str, Any]) -> str:
-        key = json.dumps(item, sort_keys=True, ensure_ascii=False)
+        key = _key(item)
         cached = self._cache.get(key)
         if cached is None:
             cached = self._cache[key] = self._format(item)
@@ -262,8 +265,12 @@ PARALLEL_MIN_REFERENCES = 100
 """Fewer references than this are formatted in this process: starting workers would cost more than it saves."""
 
 
-def _format_references(formatter: Formatter, items: list[dict[str, Any]]) -> list[str]:
-    return [formatter.reference(item) for item in items]
+def _format_items(formatter: Formatter, items: list[dict[str, Any]]) -> list[str]:
+    return [formatter._format(item) for item in items]
+
+
+def _key(item: dict[str, Any]) -> str:
+    return json.dumps(item, sort_keys=True, ensure_ascii=False)
 
 
 _CSL = "{http://purl.org/net/xbiblio/csl}"

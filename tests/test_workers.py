@@ -141,6 +141,11 @@ def test_pages_rendered_by_workers_are_those_of_one_process(valid_project, two_w
     assert rendered_here == [], "every record page should have been rendered by a worker"
     assert all(item.get("title") == citations._STAND_IN_TITLE for item in formatted_here), \
         "every source's reference should have been formatted by a worker"
+    formatter, formatted_here[:] = citations.Formatter(), []
+    formatter.references([citations.source_csl(source) for source in graph.sources.values()])
+    for source in graph.sources.values():
+        formatter.reference(citations.source_csl(source))
+    assert formatted_here == [], "what workers formatted is kept, for the next build of `serve`"
 
 
 def test_a_cache_that_workers_partly_rewrote_keeps_the_records_they_did_not_parse(valid_project, two_workers,
