@@ -83,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="the project's mkdocs.yml, whose theme and extensions the sites inherit")
     bench.add_argument("--no-build", dest="build", action="store_false", help="time validation only")
     bench.add_argument("--repeat", type=int, default=2,
-                       help="run each timed step this many times and keep the fastest (default: 2)")
+                       help="run each build this many times and keep the fastest; validation and serve, which "
+                            "take seconds, three times as many (default: 2)")
     bench.add_argument("--serve", action="store_true",
                        help="also time `mkdocs serve --dirty` updating an edited claim (smallest size)")
 
