@@ -39,7 +39,7 @@ TARGETS = {
 }
 
 
-VALIDATION_RUNS = 3
+VALIDATION_RUNS = 5
 """Validation and `serve` take seconds, not minutes: their figures are the best of this many times ``--repeat``
 runs."""
 

@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-build", dest="build", action="store_false", help="time validation only")
     bench.add_argument("--repeat", type=int, default=2,
                        help="run each build this many times and keep the fastest; validation and serve, which "
-                            "take seconds, three times as many (default: 2)")
+                            "take seconds, five times as many (default: 2)")
     bench.add_argument("--serve", action="store_true",
                        help="also time `mkdocs serve --dirty` updating an edited claim (smallest size)")
 

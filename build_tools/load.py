@@ -325,26 +325,33 @@ class _Walker:
             self._fail("yaml-tag", f"tag {node.tag} is not allowed", node, "remove the tag")
             return None
         result: dict[str, Any] = {}
-        key_lines: dict[str, int] = {}
         positions = self.positions
+        plain = self._seen is None  # no aliases: a text value can be taken as it is, without self.value
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
+            tag = key_node.tag
+            if tag == _STR:
+                key = key_node.value
+            elif tag == _MERGE:
                 self._fail("yaml-merge", "YAML merge keys (<<) are not allowed in records", key_node,
                            "write the fields out in full")
                 continue
-            key = self._scalar(key_node) if key_node.id == "scalar" else None
-            if not isinstance(key, str):
-                self._fail("bad-key", "field names must be plain words", key_node)
-                continue
-            mark = key_node.start_mark
-            if key in key_lines:
-                self._fail("duplicate-key", f"field '{key}' appears twice (first on line {key_lines[key]})",
+            else:
+                key = self._scalar(key_node) if key_node.id == "scalar" else None
+                if not isinstance(key, str):
+                    self._fail("bad-key", "field names must be plain words", key_node)
+                    continue
+            here = (*path, key)
+            first = positions.get(here)
+            if first is not None:
+                self._fail("duplicate-key", f"field '{key}' appears twice (first on line {first[0]})",
                            key_node, "keep one of them: YAML would silently use only the last")
                 continue
-            key_lines[key] = mark.line + 1
-            here = (*path, key)
+            mark = key_node.start_mark
             positions[here] = (mark.line + 1, mark.column + 1)
-            result[key] = self.value(value_node, here)
+            if plain and value_node.tag == _STR and value_node.id == "scalar":
+                result[key] = value_node.value
+            else:
+                result[key] = self.value(value_node, here)
         return result
 
     def _scalar(self, node: yaml.Node) -> Any:
