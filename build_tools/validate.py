@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -137,14 +138,19 @@ def _collector_paused() -> Iterator[None]:
     Afterwards they are frozen (``gc.freeze``): the collector leaves them alone
     for the rest of the process (the first collection alone would take 0.1 s
     at 10,000 claims, and the build after it would pay again), while reference
-    counting still frees them when they are no longer used.
+    counting still frees them when they are no longer used. Freezing also keeps
+    whatever garbage with cycles is waiting at that moment, so it is done only
+    in a process with no other threads, such as ``validate`` or ``mkdocs build``:
+    ``mkdocs serve`` (which has threads) builds again and again, and would keep
+    each build's garbage for good.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if threading.active_count() == 1:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 

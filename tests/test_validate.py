@@ -351,3 +351,16 @@ def test_the_graph_finds_exactly_the_references_that_do_not_resolve(valid_projec
     assert graph.unresolved == expected
     assert {ref.target for ref in graph.unresolved} == {
         "no-such-study", "no-theme", "no-source", "no-claim", "gone-report", "lost-claim", "lost-report"}
+
+
+def test_records_are_frozen_for_the_collector_only_in_a_process_without_other_threads(valid_project, monkeypatch):
+    """`mkdocs serve` (threads) validates on every rebuild: freezing there would keep each build's garbage."""
+    import gc
+    import threading
+
+    for threads, frozen in ((1, True), (3, False)):
+        gc.unfreeze()
+        monkeypatch.setattr(threading, "active_count", lambda threads=threads: threads)
+        assert run(valid_project.evidence, valid_project.archive).ok
+        assert (gc.get_freeze_count() > 0) is frozen
+    gc.unfreeze()
