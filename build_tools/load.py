@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import workers
 from .findings import Finding, error
 from .model import KIND_BY_FOLDER, KINDS, Kind, Record
-from .workers import map_in_workers, worker_count
 
 if TYPE_CHECKING:
     from .cache import FileKey, ValidationCache
@@ -180,7 +180,7 @@ def load_evidence(root: Path | str, cache: ValidationCache | None = None) -> Evi
             continue
         jobs.append(_Job(kind.name, path, shown, record_id, memo.key(path, shown)))
     to_parse = [job for job in jobs if job.key is not None and not memo.has(job.key)]
-    if len(to_parse) >= PARALLEL_MIN_FILES and worker_count() > 1:
+    if len(to_parse) >= PARALLEL_MIN_FILES and workers.worker_count() > 1:
         _parse_in_workers(to_parse, memo)
     for job in jobs:
         cached = memo.get(job.key)
@@ -209,8 +209,7 @@ def _parse_in_workers(jobs: list[_Job], memo: ValidationCache) -> None:
     shards: dict[int, list[_Job]] = {}
     for job in jobs:
         shards.setdefault(shard_of(job.key), []).append(job)  # type: ignore[arg-type]
-    groups = 4 * worker_count()
-    for shard_bytes in map_in_workers(_parse_shards, memo, [list(shards.values())[i::groups] for i in range(groups)]):
+    for shard_bytes in workers.map_in_workers(_parse_shards, memo, workers.share(list(shards.values()))):
         for one in shard_bytes:
             memo.adopt(one)
 

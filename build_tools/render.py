@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pas
 from markdown.extensions.toc import slugify, unique
 from markupsafe import Markup, escape
 
+from . import workers
 from .charts import claims_by_theme_chart, sources_by_type_chart
 from .citations import ITALIC_END, ITALIC_START, TITLE_END, TITLE_START, Citations
 from .exports import Download
@@ -50,7 +51,6 @@ from .model import (
 )
 from .quotes import link_to_passage
 from .site import SiteInfo
-from .workers import map_in_workers, worker_count
 
 __all__ = ["GeneratedPage", "Renderer", "SiteInfo", "escape_inline", "page_uri", "relative", "render_pages"]
 
@@ -461,12 +461,10 @@ class Renderer:
     def _record_pages(self, wanted: list[tuple[str, str]]) -> dict[str, GeneratedPage]:
         """The page of each (kind, id), by uri; many are rendered by worker processes (:mod:`.workers`),
         after every source's reference is formatted here, once, for all of them."""
-        if len(wanted) < PARALLEL_MIN_PAGES or worker_count() < 2:
+        if len(wanted) < PARALLEL_MIN_PAGES or workers.worker_count() < 2:
             return dict(_render_record_pages(self, wanted))
         self.citations.prepare_references()
-        chunk = -(-len(wanted) // (4 * worker_count()))
-        return {uri: page for pages in map_in_workers(_render_record_pages, self,
-                                                      [wanted[i:i + chunk] for i in range(0, len(wanted), chunk)])
+        return {uri: page for pages in workers.map_in_workers(_render_record_pages, self, workers.share(wanted))
                 for uri, page in pages}
 
     def record_page(self, kind: str, record_id: str) -> GeneratedPage:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from . import workers
 from .cache import FileKey, ValidationCache
 from .findings import Finding, Severity, error, sort_key, strict, warning
 from .graph import Graph, build_graph, references
@@ -19,7 +20,6 @@ from .history import History
 from .load import EvidenceBase, load_evidence
 from .model import KIND_BY_FOLDER, Certainty, Record, SourceType, Stance
 from .quotes import Archive, ArchivedText, ArchiveError, find_quote, nearest_passage
-from .workers import map_in_workers, worker_count
 
 
 @dataclass
@@ -268,8 +268,7 @@ def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None,
                     if (source.archive.sha256, use.citation.quote) not in known)
     ids = [source.id for source in sources]
     if to_search >= PARALLEL_MIN_QUOTES:
-        chunk = -(-len(ids) // (4 * worker_count()))
-        results = map_in_workers(_verify_sources, context, [ids[i:i + chunk] for i in range(0, len(ids), chunk)])
+        results = workers.map_in_workers(_verify_sources, context, workers.share(ids))
     else:
         results = iter([_verify_sources(context, ids)])
     findings = []

@@ -45,6 +45,12 @@ class WorkerError(Exception):
     """What a worker printed when ``function`` raised an exception that could not be sent back as it was."""
 
 
+def share(items: Sequence[Task], per_worker: int = 4) -> list[Sequence[Task]]:
+    """``items`` in consecutive parts, a few for each worker, so that they share the work evenly."""
+    size = -(-len(items) // (per_worker * worker_count())) or 1
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 def map_in_workers(function: Callable[[Context, Task], Result], context: Context,
                    tasks: Sequence[Task]) -> Iterator[Result]:
     """``function(context, task)`` for every task, in the order of ``tasks``, each as soon as it is done.
