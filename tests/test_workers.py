@@ -166,3 +166,24 @@ def test_a_cache_that_workers_partly_rewrote_keeps_the_records_they_did_not_pars
     assert _summary(run(valid_project.evidence, valid_project.archive, cache=cache)) == first
     assert parsed == []
     assert len(ValidationCache.open(cache).records) == len(files)
+
+
+def _slow(_context: None, task: int) -> int:
+    import time
+
+    time.sleep(0.2 * task)
+    return task
+
+
+def test_workers_left_behind_when_results_are_no_longer_wanted_are_stopped_and_reaped(two_workers, monkeypatch):
+    started = []
+    original = workers._start
+    monkeypatch.setattr(workers, "_start", lambda *args: started.append(original(*args)) or started[-1])
+    results = workers.map_in_workers(_slow, None, [0, 50, 50, 50])
+    assert next(results) == 0
+    results.close()  # the other workers would sleep for ten seconds
+    assert len(started) == 2
+    for pid, stream in started:
+        assert stream.closed
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # not even a zombie: waited for
