@@ -264,8 +264,11 @@ def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None,
     context = _QuoteCheck(graph, archive, scope, cache)
     # Quotes the cache does not know (by the recorded hash: the real one is known once the text is read).
     known = cache.verified_quotes if cache is not None else set()
-    to_search = sum(1 for source in sources for use in graph.quotes_by_source.get(source.id, [])
-                    if (source.archive.sha256, use.citation.quote) not in known)
+    if known:
+        to_search = sum(1 for source in sources for use in graph.quotes_by_source.get(source.id, [])
+                        if (source.archive.sha256, use.citation.quote) not in known)
+    else:  # the first run: every quote (counted without looking at each)
+        to_search = sum(len(graph.quotes_by_source.get(source.id, [])) for source in sources)
     ids = [source.id for source in sources]
     if to_search >= PARALLEL_MIN_QUOTES:
         results = workers.map_in_workers(_verify_sources, context, workers.share(ids))
@@ -340,12 +343,13 @@ def _verify_sources(check: _QuoteCheck, source_ids: list[str]) -> _Verified:
         if text is None:  # unchanged since a run that found every one of these quotes in it
             result.quotes.extend((sha256, use.citation.quote) for use in uses)
             continue
+        normalised = text.normalised
         for use in uses:
             quote = use.citation.quote
-            if (cache is not None and cache.quote_verified(sha256, quote)) or find_quote(quote, text.normalised).found:
+            if (cache is not None and cache.quote_verified(sha256, quote)) or find_quote(quote, normalised).found:
                 result.quotes.append((sha256, quote))
                 continue
-            near = nearest_passage(quote, text.normalised)
+            near = nearest_passage(quote, normalised)
             hint = "copy the words exactly from the source; mark omitted words with … or [...]"
             if near:
                 hint += f"\nnearest passage in the source: \"{near}\""
