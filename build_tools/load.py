@@ -9,6 +9,7 @@ are accepted. Every problem becomes a finding; nothing raises.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 from collections.abc import Iterator
@@ -156,11 +157,13 @@ class _Job(NamedTuple):
     key: FileKey | None
 
 
-def load_evidence(root: Path | str, cache: ValidationCache | None = None) -> EvidenceBase:
+def load_evidence(root: Path | str, cache: ValidationCache | None = None,
+                  pool: workers.Pool | None = None) -> EvidenceBase:
     """Load and type every record under ``root``; problems become ``base.findings``.
 
     With a ``cache``, files unchanged since it was written are not parsed again.
-    Many files to parse are parsed by one process per CPU (:mod:`.workers`).
+    Many files to parse are parsed by one process per CPU: those of ``pool``, which
+    later steps may use too, or of a pool of its own.
     """
     from .cache import ValidationCache
 
@@ -181,7 +184,8 @@ def load_evidence(root: Path | str, cache: ValidationCache | None = None) -> Evi
         jobs.append(_Job(kind.name, path, shown, record_id, memo.key(path, shown)))
     to_parse = [job for job in jobs if job.key is not None and not memo.has(job.key)]
     if len(to_parse) >= PARALLEL_MIN_FILES and workers.worker_count() > 1:
-        _parse_in_workers(to_parse, memo)
+        with contextlib.nullcontext(pool) if pool is not None else workers.Pool() as parsers:
+            _parse_in_workers(to_parse, memo, parsers)
     for job in jobs:
         cached = memo.get(job.key)
         if cached is not None:
@@ -196,8 +200,8 @@ def load_evidence(root: Path | str, cache: ValidationCache | None = None) -> Evi
     return base
 
 
-def _parse_in_workers(jobs: list[_Job], memo: ValidationCache) -> None:
-    """Parse the files of ``jobs`` in worker processes (:mod:`.workers`) into ``memo``.
+def _parse_in_workers(jobs: list[_Job], memo: ValidationCache, pool: workers.Pool) -> None:
+    """Parse the files of ``jobs`` in the worker processes of ``pool`` into ``memo``.
 
     Each worker parses the files of whole cache shards, writes them to the cache and
     hands them back pickled, so the records are pickled once, and saved in parallel.
@@ -209,13 +213,19 @@ def _parse_in_workers(jobs: list[_Job], memo: ValidationCache) -> None:
     shards: dict[int, list[_Job]] = {}
     for job in jobs:
         shards.setdefault(shard_of(job.key), []).append(job)  # type: ignore[arg-type]
-    for shard_bytes in workers.map_in_workers(_parse_shards, memo, workers.share(list(shards.values()))):
+    tasks = [(memo.path, part) for part in workers.share(list(shards.values()))]
+    for shard_bytes in pool.map(_parse_shards, tasks):
         for one in shard_bytes:
             memo.adopt(one)
 
 
-def _parse_shards(memo: ValidationCache, shards: list[list[_Job]]) -> list[bytes]:
-    """In a worker: the records of some cache shards' files, each shard pickled."""
+def _parse_shards(task: tuple[Path | None, list[list[_Job]]]) -> list[bytes]:
+    """In a worker: the records of some cache shards' files, each shard pickled (and saved in the cache at
+    the path given, if any)."""
+    from .cache import ValidationCache
+
+    path, shards = task
+    memo = ValidationCache(path)
     return [memo.store_shard({job.key: load_record_file(KINDS[job.kind], job.path, job.shown, job.stem)  # type: ignore[misc]
                               for job in jobs}) for jobs in shards]
 

@@ -212,7 +212,9 @@ class Archive:
             raise ArchiveError(f"archive file '{file_name}' is outside the archive folder")
         return resolved
 
-    def read(self, file_name: str) -> ArchivedText:
+    def read(self, file_name: str, keep: bool = True) -> ArchivedText:
+        """The archived text, kept for the next call unless ``keep`` is false (a caller that reads each
+        text once leaves its memory free for the next text)."""
         cached = self._cache.get(file_name)
         if cached is not None:
             return cached
@@ -229,5 +231,6 @@ class Archive:
         except UnicodeDecodeError:
             raise ArchiveError(f"archive file '{file_name}' is not UTF-8 text") from None
         archived = ArchivedText(path, sha256_of(data), text)
-        self._cache[file_name] = archived
+        if keep:
+            self._cache[file_name] = archived
         return archived

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import gc
 import os
@@ -15,11 +16,11 @@ from typing import NamedTuple
 from . import workers
 from .cache import FileKey, ValidationCache
 from .findings import Finding, Severity, error, sort_key, strict, warning
-from .graph import Graph, build_graph, references
+from .graph import Graph, QuoteUse, build_graph, references
 from .history import History
 from .load import EvidenceBase, load_evidence
-from .model import KIND_BY_FOLDER, Certainty, Record, SourceType, Stance
-from .quotes import Archive, ArchivedText, ArchiveError, find_quote, nearest_passage
+from .model import KIND_BY_FOLDER, Certainty, Record, Source, SourceType, Stance
+from .quotes import Archive, ArchiveError, find_quote, nearest_passage
 
 
 @dataclass
@@ -112,13 +113,14 @@ def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode:
     With ``cache`` (a folder), records of unchanged files and quotes already found
     in an unchanged archived text are taken from the last run (:mod:`.cache`).
     """
-    with _collector_paused():
+    with _collector_paused(), workers.Pool() as pool:  # workers forked while loading serve the quotes too
         validation_cache = ValidationCache.open(cache) if cache is not None else None
-        base = load_evidence(evidence, validation_cache)
+        base = load_evidence(evidence, validation_cache, pool)
         graph = build_graph(base)
         scope = Scope.of(base, changed) if changed is not None else None
         archived = Archive(Path(archive)) if archive else None
-        findings = base.findings + check(base, graph, archived, scope, history, validation_cache)
+        findings = base.findings + check(base, graph, archived, scope, history, validation_cache, pool)
+        pool.release()  # the workers exit while the cache is saved
         if validation_cache is not None:
             validation_cache.save(every_quote_checked=scope is None and archived is not None)
     if scope is not None:
@@ -156,12 +158,13 @@ def _collector_paused() -> Iterator[None]:
 
 
 def check(base: EvidenceBase, graph: Graph, archive: Archive | None, scope: Scope | None = None,
-          history: History | None = None, cache: ValidationCache | None = None) -> list[Finding]:
+          history: History | None = None, cache: ValidationCache | None = None,
+          pool: workers.Pool | None = None) -> list[Finding]:
     return [
         *_check_references(base, graph),
         *_check_aliases(base, graph),
         *_check_renames(base, graph, history),
-        *_check_quotes(graph, archive, scope, cache),
+        *_check_quotes(graph, archive, scope, cache, pool),
         *_check_coverage(graph),
         *_check_certainty(graph),
     ]
@@ -250,7 +253,14 @@ def _check_renames(base: EvidenceBase, graph: Graph, history: History | None) ->
 
 
 def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None,
-                  cache: ValidationCache | None = None) -> list[Finding]:
+                  cache: ValidationCache | None = None, pool: workers.Pool | None = None) -> list[Finding]:
+    """Every quote in scope looked for in its source's archived text.
+
+    A text whose file is unchanged since an earlier run, all of whose quotes that
+    run found, is not read again; of a text unchanged since, only the quotes that
+    run did not find are looked for. Many quotes are looked for in the workers of
+    ``pool`` (:func:`_search_texts`).
+    """
     if archive is None:
         count = sum(len(uses) for uses in graph.quotes_by_source.values())
         return [warning("quotes-unverified", f"no source archive given: {count} quotes were not checked",
@@ -258,104 +268,104 @@ def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None,
     if not archive.folder.is_dir():
         return [error("archive-missing", f"archive folder {archive.folder} does not exist",
                       hint="pass --archive DIR or set EVIDENCE_ARCHIVE to the folder of archived source texts")]
-    sources = [source for source in graph.sources.values()
-               if scope is None or scope.has(source) or any(scope.has(use.record) for use in
-                                                              graph.quotes_by_source.get(source.id, []))]
-    context = _QuoteCheck(graph, archive, scope, cache)
-    # Quotes the cache does not know (by the recorded hash: the real one is known once the text is read).
-    known = cache.verified_quotes if cache is not None else set()
-    if known:
-        to_search = sum(1 for source in sources for use in graph.quotes_by_source.get(source.id, [])
-                        if (source.archive.sha256, use.citation.quote) not in known)
-    else:  # the first run: every quote (counted without looking at each)
-        to_search = sum(len(graph.quotes_by_source.get(source.id, [])) for source in sources)
-    ids = [source.id for source in sources]
-    if to_search >= PARALLEL_MIN_QUOTES:
-        results = workers.map_in_workers(_verify_sources, context, workers.share(ids))
+    memo = cache if cache is not None else ValidationCache(None)
+    findings: list[Finding] = []
+    searching: list[tuple[Source, list[QuoteUse], FileKey | None]] = []
+    searches: list[_Search] = []
+    for source in graph.sources.values():
+        uses = graph.quotes_by_source.get(source.id, [])
+        if scope is not None:
+            if not (scope.has(source) or any(scope.has(use.record) for use in uses)):
+                continue
+            uses = [use for use in uses if scope.has(use.record)]
+        try:
+            path = str(archive.locate(source.archive.file))
+        except ArchiveError as exc:
+            findings.append(_archive_file_error(source, exc))
+            continue
+        key = ValidationCache.key(path, path)
+        sha256 = memo.text_hash(key)
+        wanted = [use.citation.quote for use in uses if sha256 is None or
+                  not memo.quote_verified(sha256, use.citation.quote)]
+        if sha256 is not None and not wanted:  # unchanged since a run that found every one of these quotes
+            findings += _verified(source, uses, key, sha256, [None] * len(uses), memo)
+            continue
+        searching.append((source, uses, key))
+        searches.append(_Search(source.archive.file, wanted, [use.citation.quote for use in uses]))
+    if sum(len(search.wanted) for search in searches) >= PARALLEL_MIN_QUOTES:
+        with contextlib.nullcontext(pool) if pool is not None else workers.Pool() as searchers:
+            tasks = [(archive, part) for part in workers.share(searches)]
+            searched = [one for part in searchers.map(_search_texts, tasks) for one in part]
     else:
-        results = iter([_verify_sources(context, ids)])
-    findings = []
-    for verified in results:
-        findings += verified.findings
-        if cache is not None:
-            for archive_sha256, quote in verified.quotes:
-                cache.add_verified_quote(archive_sha256, quote)
-            for key, archive_sha256 in verified.text_hashes:
-                cache.add_text_hash(key, archive_sha256)
+        searched = _search_texts((archive, searches))
+    for (source, uses, key), result in zip(searching, searched, strict=True):
+        if isinstance(result, ArchiveError):
+            findings.append(_archive_file_error(source, result))
+        else:
+            findings += _verified(source, uses, key, *result, memo)
     return findings
 
 
 PARALLEL_MIN_QUOTES = 2000
-"""Fewer quotes to search than this are searched in this process: starting workers would cost more than it saves
-(reading the archived texts alone is not worth it)."""
+"""Fewer quotes to search than this are searched in this process: workers would cost more than they save."""
 
 
-class _QuoteCheck(NamedTuple):
-    graph: Graph
-    archive: Archive
-    scope: Scope | None
-    cache: ValidationCache | None
+class _Search(NamedTuple):
+    """What to look for in one archived text: ``wanted`` of its ``quotes`` (the others were found before)."""
+
+    file_name: str
+    wanted: list[str]
+    quotes: list[str]
 
 
-class _Verified(NamedTuple):
-    findings: list[Finding]
-    quotes: list[tuple[str, str]]
-    """(sha256 of the text, quote) of every quote found."""
-    text_hashes: list[tuple[FileKey | None, str]]
-    """The sha256 of every text read, by its file key."""
+def _search_texts(task: tuple[Archive, list[_Search]]) -> list[tuple[str, list[str | None]] | ArchiveError]:
+    """For each search: the text's sha256 and, for each of its quotes, None if found (or not wanted), else the
+    nearest passage of the text ("" when nothing is near); or the error that kept the text from being read.
 
-
-def _verify_sources(check: _QuoteCheck, source_ids: list[str]) -> _Verified:
-    """The findings on these sources' quotes (those in scope), and what the cache may keep.
-
-    A text whose file is unchanged since an earlier run, all of whose quotes that
-    run found, is not read again. This may run in a worker process (:mod:`.workers`),
-    so it returns what it learnt rather than telling the cache.
+    Knows nothing of records, so that it can run in a worker process with only what its task holds.
     """
-    graph, archive, scope, cache = check
-    result = _Verified([], [], [])
-    for source_id in source_ids:
-        source = graph.sources[source_id]
-        uses = graph.quotes_by_source.get(source.id, [])
-        if scope is not None:
-            uses = [use for use in uses if scope.has(use.record)]
-        file_name = source.archive.file
-        text: ArchivedText | None = None
+    archive, searches = task
+    results: list[tuple[str, list[str | None]] | ArchiveError] = []
+    for search in searches:
         try:
-            path = str(archive.locate(file_name))
-            key = ValidationCache.key(path, path)
-            sha256 = cache.text_hash(key) if cache is not None else None
-            if sha256 is None or not all(cache.quote_verified(sha256, use.citation.quote)  # type: ignore[union-attr]
-                                         for use in uses):
-                text = archive.read(file_name)
-                sha256 = text.sha256
-            result.text_hashes.append((key, sha256))
+            text = archive.read(search.file_name, keep=False)
         except ArchiveError as exc:
-            result.findings.append(error("archive-file", str(exc), *_at(source, "archive", "file"),
-                                         hint="check archive.file: a plain file name inside the archive folder"))
-            continue
-        if sha256 != source.archive.sha256:
-            result.findings.append(error(
-                "archive-hash", f"sha256 of {file_name} is {sha256}, not the recorded one",
-                *_at(source, "archive", "sha256"),
-                hint="the archived text changed: if the new copy is right, record its sha256 and re-check "
-                     "every quote of this source; otherwise restore the original file"))
-        if text is None:  # unchanged since a run that found every one of these quotes in it
-            result.quotes.extend((sha256, use.citation.quote) for use in uses)
+            results.append(exc)
             continue
         normalised = text.normalised
-        for use in uses:
-            quote = use.citation.quote
-            if (cache is not None and cache.quote_verified(sha256, quote)) or find_quote(quote, normalised).found:
-                result.quotes.append((sha256, quote))
-                continue
-            near = nearest_passage(quote, normalised)
-            hint = "copy the words exactly from the source; mark omitted words with … or [...]"
-            if near:
-                hint += f"\nnearest passage in the source: \"{near}\""
-            result.findings.append(error("quote-not-found", f"quote not found in source '{source.id}' "
-                                         f"({file_name})", *_at(use.record, *use.loc, "quote"), hint=hint))
-    return result
+        missing = {quote for quote in search.wanted if not find_quote(quote, normalised).found}
+        results.append((text.sha256, [nearest_passage(quote, normalised) if quote in missing else None
+                                      for quote in search.quotes]))
+    return results
+
+
+def _verified(source: Source, uses: list[QuoteUse], key: FileKey | None, sha256: str,
+              nearest: list[str | None], memo: ValidationCache) -> list[Finding]:
+    """The findings on one source's quotes, given its text's hash and what was not found; found quotes and
+    the text's hash are kept in ``memo``."""
+    memo.add_text_hash(key, sha256)
+    findings = []
+    if sha256 != source.archive.sha256:
+        findings.append(error(
+            "archive-hash", f"sha256 of {source.archive.file} is {sha256}, not the recorded one",
+            *_at(source, "archive", "sha256"),
+            hint="the archived text changed: if the new copy is right, record its sha256 and re-check "
+                 "every quote of this source; otherwise restore the original file"))
+    for use, near in zip(uses, nearest, strict=True):
+        if near is None:
+            memo.add_verified_quote(sha256, use.citation.quote)
+            continue
+        hint = "copy the words exactly from the source; mark omitted words with … or [...]"
+        if near:
+            hint += f"\nnearest passage in the source: \"{near}\""
+        findings.append(error("quote-not-found", f"quote not found in source '{source.id}' "
+                              f"({source.archive.file})", *_at(use.record, *use.loc, "quote"), hint=hint))
+    return findings
+
+
+def _archive_file_error(source: Source, exc: ArchiveError) -> Finding:
+    return error("archive-file", str(exc), *_at(source, "archive", "file"),
+                 hint="check archive.file: a plain file name inside the archive folder")
 
 
 def _check_coverage(graph: Graph) -> list[Finding]:

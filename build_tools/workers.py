@@ -12,6 +12,14 @@ different.
 
 Plain ``os.fork`` rather than ``concurrent.futures``: its pool costs 10 to 15 ms
 to start and stop, a tenth of validating a thousand claims.
+
+Two ways to use them. :func:`map_in_workers` forks for one step, and hands the
+workers the step's data through the fork. A :class:`Pool` forks once, at the
+first step of a run that needs workers, and serves the later steps too, with
+tasks and results pickled: a process forked late from a large parent copies,
+page by page, the memory of the parent it touches (each page costs microseconds,
+many more on a virtual machine), which made checking quotes in workers forked
+after loading no faster than checking them here.
 """
 
 from __future__ import annotations
@@ -93,11 +101,15 @@ def map_in_workers(function: Callable[[Context, Task], Result], context: Context
         yield function(context, task)
 
 
-def _receive(stream: IO[bytes], inbox: queue.SimpleQueue[tuple[bool, Any] | None]) -> None:
+def _receive(stream: IO[bytes], inbox: queue.SimpleQueue[tuple[bool, Any] | None], count: int | None = None) -> None:
+    """Put each message from a worker in ``inbox`` (``count`` of them, or all until the worker's end), then None
+    if the worker ended first."""
     try:
-        while True:
+        while count is None or count > 0:
             inbox.put(pickle.load(stream))
-    except (EOFError, OSError, pickle.UnpicklingError):  # the worker is done, or died
+            if count is not None:
+                count -= 1
+    except (EOFError, OSError, ValueError, pickle.UnpicklingError):  # the worker is done, or died
         inbox.put(None)
 
 
@@ -146,3 +158,159 @@ def _stop(workers: list[tuple[int, IO[bytes]]], receivers: list[threading.Thread
         receiver.join()  # it has read to the end of its pipe, which the dead worker closed
     for _, stream in workers:
         stream.close()
+
+
+class Pool:
+    """Worker processes for the steps of one run, forked when the first step gives them work.
+
+    ``function(task)`` runs in a worker for each task; functions travel by name, tasks
+    and results pickled, so a task carries all its function needs. Use it in a ``with``
+    block, which stops the workers at its end. When workers cannot run (see
+    :func:`worker_count`), cannot start, or one dies, the work is done in this process.
+    """
+
+    def __init__(self) -> None:
+        self._workers: list[_PoolWorker] = []
+        self._usable = True  # until released, or workers could not start, died, or were stopped mid-step
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *_exception: object) -> None:
+        self.close()
+
+    def map(self, function: Callable[[Task], Result], tasks: Sequence[Task]) -> Iterator[Result]:
+        """``function(task)`` for every task, in the order of ``tasks``, each as soon as it is done.
+
+        Task ``i`` goes to worker ``i % workers``, so tasks should cost about the same.
+        An exception raised by ``function`` is raised here.
+        """
+        if self._usable and not self._workers and worker_count() > 1:
+            self._start()
+        count = min(len(self._workers), len(tasks)) if self._usable else 0
+        done = 0
+        if count > 1:
+            inboxes: list[queue.SimpleQueue[tuple[bool, Any] | None]] = [queue.SimpleQueue() for _ in range(count)]
+            receivers = [threading.Thread(target=_receive, args=(worker.results, inbox, len(tasks[index::count])),
+                                          daemon=True)
+                         for index, (worker, inbox) in enumerate(zip(self._workers, inboxes, strict=False))]
+            finished = False
+            try:
+                for receiver in receivers:
+                    receiver.start()
+                for index, worker in enumerate(self._workers[:count]):
+                    worker.send((function, tasks[index::count]))
+                for index in range(len(tasks)):
+                    message = inboxes[index % count].get()
+                    if message is None:
+                        break  # a worker died: this process does the rest
+                    ok, value = message
+                    if not ok:
+                        error, worker_traceback = value
+                        raise error from WorkerError(f"in a worker process:\n{worker_traceback}")
+                    yield value
+                    done += 1
+                finished = done == len(tasks)
+            finally:
+                if not finished:  # workers still busy with this step would answer the next one
+                    self._stop()
+                for receiver in receivers:
+                    if receiver.ident is not None:  # started: it ends at its last message, or the worker's end
+                        receiver.join()
+        for task in tasks[done:]:
+            yield function(task)
+
+    def release(self) -> None:
+        """No more tasks: let the workers exit while this process goes on (:meth:`close` waits for them)."""
+        for worker in self._workers:
+            worker.end_tasks()
+        self._usable = False
+
+    def close(self) -> None:
+        """Let the workers finish and exit (all at once), and wait for them."""
+        self.release()
+        for worker in self._workers:
+            worker.wait()
+        self._workers = []
+
+    def _start(self) -> None:
+        try:
+            for _ in range(worker_count()):
+                self._workers.append(_PoolWorker.fork(self._workers))
+        except OSError:  # no more processes allowed, say: this process does it all
+            self._stop()
+
+    def _stop(self) -> None:
+        for worker in self._workers:
+            worker.kill()
+        self._workers = []
+        self._usable = False
+
+
+class _PoolWorker:
+    """One worker of a :class:`Pool`: its process, the pipe it reads tasks from and the one it answers on."""
+
+    def __init__(self, pid: int, tasks: IO[bytes], results: IO[bytes]) -> None:
+        self.pid, self.tasks, self.results = pid, tasks, results
+
+    @classmethod
+    def fork(cls, siblings: list[_PoolWorker]) -> _PoolWorker:
+        task_read, task_write = os.pipe()
+        result_read, result_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns, never runs the parent's exit handlers
+            status = 1
+            try:
+                os.close(task_write)
+                os.close(result_read)
+                for sibling in siblings:  # else a sibling would never see the end of its task pipe
+                    sibling.tasks.close()
+                    sibling.results.close()
+                with os.fdopen(task_read, "rb") as tasks, os.fdopen(result_write, "wb") as results:
+                    _serve(tasks, results)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(task_read)
+        os.close(result_write)
+        return cls(pid, os.fdopen(task_write, "wb"), os.fdopen(result_read, "rb"))
+
+    def send(self, message: tuple[Callable[[Any], Any], Sequence[Any]]) -> None:
+        try:
+            pickle.dump(message, self.tasks, protocol=pickle.HIGHEST_PROTOCOL)
+            self.tasks.flush()
+        except BrokenPipeError:  # it died: its receiver sees the end of its results, and this process takes over
+            pass
+
+    def end_tasks(self) -> None:
+        if not self.tasks.closed:
+            with contextlib.suppress(BrokenPipeError):
+                self.tasks.close()
+
+    def wait(self) -> None:
+        os.waitpid(self.pid, 0)
+        self.results.close()
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.end_tasks()
+        self.wait()
+
+
+def _serve(tasks: IO[bytes], results: IO[bytes]) -> None:
+    """A pool worker's life: run each step's tasks as they come, until the pool closes the pipe."""
+    while True:
+        try:
+            function, step = pickle.load(tasks)
+        except EOFError:
+            return
+        for task in step:
+            try:
+                message = (True, function(task))
+            except Exception as exc:  # sent to the parent, which raises it and stops the pool
+                message = (False, _sendable(exc))
+            pickle.dump(message, results, protocol=pickle.HIGHEST_PROTOCOL)
+            results.flush()
+            if not message[0]:
+                return

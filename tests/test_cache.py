@@ -80,7 +80,7 @@ def test_archived_texts_unchanged_since_the_last_run_are_not_read_again(valid_pr
     run(valid_project.evidence, valid_project.archive, cache=cache_dir)
     read: list[str] = []
     original = Archive.read
-    monkeypatch.setattr(Archive, "read", lambda self, name: read.append(name) or original(self, name))
+    monkeypatch.setattr(Archive, "read", lambda self, name, **keep: read.append(name) or original(self, name, **keep))
     assert run(valid_project.evidence, valid_project.archive, cache=cache_dir).ok
     assert read == []
     (valid_project.archive / "other.txt").write_text("A second study of 12 areas found boards.\n")

@@ -187,3 +187,94 @@ def test_workers_left_behind_when_results_are_no_longer_wanted_are_stopped_and_r
         assert stream.closed
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)  # not even a zombie: waited for
+
+
+# A pool: workers forked once serve several steps, with tasks and results pickled.
+
+def _square_and_pid(task: int) -> tuple[int, int]:
+    return task * task, os.getpid()
+
+
+def _exit_in_a_worker_alone(task: tuple[int, int]) -> int:
+    parent, value = task
+    if os.getpid() != parent:
+        os._exit(3)
+    return value
+
+
+def _fail_alone(task: int) -> int:
+    if task:
+        raise ValueError(f"task {task}")
+    return task
+
+
+def _sleep(task: int) -> int:
+    import time
+
+    time.sleep(0.2 * task)
+    return task
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True  # not even a zombie: waited for
+    return False
+
+
+def test_a_pool_serves_every_step_from_the_same_workers_and_reaps_them_at_the_end(two_workers):
+    with workers.Pool() as pool:
+        first = list(pool.map(_square_and_pid, list(range(10))))
+        second = list(pool.map(_square_and_pid, list(range(10, 14))))
+    assert [value for value, _ in first + second] == [n * n for n in range(14)]
+    pids = {pid for _, pid in first}
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert {pid for _, pid in second} == pids, "the second step should not fork new workers"
+    assert all(_reaped(pid) for pid in pids)
+
+
+def test_a_released_pool_does_the_next_steps_in_this_process(two_workers):
+    with workers.Pool() as pool:
+        assert os.getpid() not in {pid for _, pid in pool.map(_square_and_pid, [1, 2])}
+        pool.release()
+        assert list(pool.map(_square_and_pid, [3, 4])) == [(9, os.getpid()), (16, os.getpid())]
+
+
+def test_a_pool_with_another_thread_running_works_in_this_process():
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        with workers.Pool() as pool:
+            results = list(pool.map(_square_and_pid, [2, 3]))
+    finally:
+        release.set()
+        thread.join()
+    assert results == [(4, os.getpid()), (9, os.getpid())]
+
+
+def test_when_a_pool_worker_dies_this_process_does_the_rest_and_the_next_steps(two_workers):
+    with workers.Pool() as pool:
+        parent = os.getpid()
+        assert list(pool.map(_exit_in_a_worker_alone, [(parent, n) for n in range(4)])) == [0, 1, 2, 3]
+        assert list(pool.map(_square_and_pid, [5])) == [(25, parent)]
+
+
+def test_an_error_in_a_pool_worker_is_raised_here_and_stops_the_pool(two_workers):
+    with workers.Pool() as pool:
+        with pytest.raises(ValueError, match="task 1") as raised:
+            list(pool.map(_fail_alone, [0, 1, 2, 3]))
+        assert isinstance(raised.value.__cause__, workers.WorkerError)
+        assert "in _fail_alone" in str(raised.value.__cause__)
+        assert list(pool.map(_square_and_pid, [2, 3])) == [(4, os.getpid()), (9, os.getpid())]
+
+
+def test_pool_workers_whose_results_are_no_longer_wanted_are_stopped_and_reaped(two_workers):
+    with workers.Pool() as pool:
+        results = pool.map(_sleep, [0, 50, 50, 50])
+        assert next(results) == 0
+        busy = [worker.pid for worker in pool._workers]
+        results.close()  # the workers would sleep for ten seconds
+        assert len(busy) == 2 and all(_reaped(pid) for pid in busy)
+        assert list(pool.map(_square_and_pid, [2, 3])) == [(4, os.getpid()), (9, os.getpid())]
