@@ -21,6 +21,7 @@ import pickle
 import sys
 import tempfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,13 +156,14 @@ class ValidationCache:
         if key is not None:
             self._new[shard_of(key)][key] = (record, file_findings)
 
-    def quote_verified(self, archive_sha256: str, quote: str) -> bool:
-        """Whether an earlier run found this quote in the text with this hash. Changes nothing (workers ask it):
-        a quote is kept for the next run by :meth:`add_verified_quote`."""
-        return (archive_sha256, quote) in self.verified_quotes
+    def unverified_quotes(self, archive_sha256: str, quotes: list[str]) -> list[str]:
+        """Those of ``quotes`` that no earlier run found in the text with this hash. Changes nothing: a quote
+        is kept for the next run by :meth:`add_verified_quotes`."""
+        verified = self.verified_quotes
+        return [quote for quote in quotes if (archive_sha256, quote) not in verified]
 
-    def add_verified_quote(self, archive_sha256: str, quote: str) -> None:
-        self._quotes_used.add((archive_sha256, quote))
+    def add_verified_quotes(self, archive_sha256: str, quotes: Iterable[str]) -> None:
+        self._quotes_used.update([(archive_sha256, quote) for quote in quotes])
 
     def text_hash(self, key: FileKey | None) -> str | None:
         """The sha256 an earlier run computed of this archived text, if the file is unchanged since. Changes

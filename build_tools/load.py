@@ -107,32 +107,36 @@ def display_path(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def discover(root: Path) -> tuple[list[tuple[Kind, str, str]], list[Finding]]:
-    """Record files under ``root``, by kind folder (subfolders allowed), sorted, each with its shown path.
+def discover(root: Path) -> tuple[list[tuple[Kind, str, str, str]], list[Finding]]:
+    """Record files under ``root``, by kind folder (subfolders allowed), sorted: kind, path, shown path, and
+    the file name without its suffix (the record's id).
 
     Walks with ``os.scandir`` and works on strings: at 15,000 files, ``Path.rglob``,
     ``relative_to`` and ``os.path.relpath`` per file cost more than parsing the files.
     Like ``rglob``, it does not descend into symlinked folders.
     """
-    found: list[tuple[Kind, str, str]] = []
+    found: list[tuple[Kind, str, str, str]] = []
     findings: list[Finding] = []
     if not root.is_dir():
         findings.append(error("no-evidence", f"evidence folder {display_path(root)} does not exist",
                               hint="run from the project root, or pass --evidence DIR"))
         return found, findings
     shown_root = display_path(root)
-    names: list[tuple[str, ...]] = []
+    names: list[tuple[tuple[str, ...], str]] = []
     folders: list[tuple[str, ...]] = [()]
     while folders:
         folder = folders.pop()
         with os.scandir(root.joinpath(*folder)) as entries:
             for entry in entries:
+                name = entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    folders.append((*folder, entry.name))
-                elif os.path.splitext(entry.name)[1] in RECORD_SUFFIXES and entry.is_file():
-                    names.append((*folder, entry.name))
+                    folders.append((*folder, name))
+                elif name.endswith(RECORD_SUFFIXES):
+                    stem, suffix = os.path.splitext(name)  # ".yaml" alone is a hidden file, not a record
+                    if suffix in RECORD_SUFFIXES and entry.is_file():
+                        names.append(((*folder, name), stem))
     root_name = str(root)
-    for parts in sorted(names):
+    for parts, stem in sorted(names):
         path = os.path.join(root_name, *parts)
         shown = "/".join(parts if shown_root == "." else (shown_root, *parts))
         kind = KIND_BY_FOLDER.get(parts[0]) if len(parts) > 1 else None
@@ -141,7 +145,7 @@ def discover(root: Path) -> tuple[list[tuple[Kind, str, str]], list[Finding]]:
                 "misplaced-file", "record file is not inside a kind folder", shown,
                 hint="move it into one of: " + ", ".join(f"{root.name}/{k.folder}/" for k in KINDS.values())))
             continue
-        found.append((kind, path, shown))
+        found.append((kind, path, shown, stem))
     return found, findings
 
 
@@ -172,8 +176,7 @@ def load_evidence(root: Path | str, cache: ValidationCache | None = None,
     paths, base.findings = discover(base.root)
     seen: dict[tuple[str, str], str] = {}
     jobs: list[_Job] = []
-    for kind, path, shown in paths:
-        record_id = os.path.splitext(os.path.basename(path))[0]
+    for kind, path, shown, record_id in paths:
         base.known_ids[kind.name].add(record_id)
         first = seen.setdefault((kind.name, record_id), shown)
         if first != shown:

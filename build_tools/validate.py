@@ -19,7 +19,7 @@ from .findings import Finding, Severity, error, sort_key, strict, warning
 from .graph import Graph, QuoteUse, build_graph, references
 from .history import History
 from .load import EvidenceBase, load_evidence
-from .model import KIND_BY_FOLDER, Certainty, Record, Source, SourceType, Stance
+from .model import KIND_BY_FOLDER, Certainty, Claim, Record, Source, SourceType, Stance
 from .quotes import Archive, ArchiveError, find_quote, nearest_passage
 
 
@@ -285,13 +285,13 @@ def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None,
             continue
         key = ValidationCache.key(path, path)
         sha256 = memo.text_hash(key)
-        wanted = [use.citation.quote for use in uses if sha256 is None or
-                  not memo.quote_verified(sha256, use.citation.quote)]
+        quotes = [use.citation.quote for use in uses]
+        wanted = quotes if sha256 is None else memo.unverified_quotes(sha256, quotes)
         if sha256 is not None and not wanted:  # unchanged since a run that found every one of these quotes
             findings += _verified(source, uses, key, sha256, [None] * len(uses), memo)
             continue
         searching.append((source, uses, key))
-        searches.append(_Search(source.archive.file, wanted, [use.citation.quote for use in uses]))
+        searches.append(_Search(source.archive.file, wanted, quotes))
     if sum(len(search.wanted) for search in searches) >= PARALLEL_MIN_QUOTES:
         with contextlib.nullcontext(pool) if pool is not None else workers.Pool() as searchers:
             tasks = [(archive, part) for part in workers.share(searches)]
@@ -351,9 +351,10 @@ def _verified(source: Source, uses: list[QuoteUse], key: FileKey | None, sha256:
             *_at(source, "archive", "sha256"),
             hint="the archived text changed: if the new copy is right, record its sha256 and re-check "
                  "every quote of this source; otherwise restore the original file"))
+    memo.add_verified_quotes(sha256, [use.citation.quote for use, near in zip(uses, nearest, strict=True)
+                                      if near is None])
     for use, near in zip(uses, nearest, strict=True):
         if near is None:
-            memo.add_verified_quote(sha256, use.citation.quote)
             continue
         hint = "copy the words exactly from the source; mark omitted words with … or [...]"
         if near:
@@ -374,9 +375,8 @@ def _check_coverage(graph: Graph) -> list[Finding]:
         if not graph.claims_by_theme.get(theme.id):
             findings.append(warning("theme-without-claims", f"theme '{theme.id}' has no claims", *_at(theme, "id"),
                                     hint="add the theme's id to the themes: of its claims, or remove the theme"))
-    cited = {e.source for claim in graph.claims.values() for e in claim.evidence}
     for source in graph.sources.values():
-        if source.id not in cited:
+        if not any(isinstance(use.record, Claim) for use in graph.quotes_by_source.get(source.id, ())):
             findings.append(warning("source-not-cited", f"no claim cites source '{source.id}'", *_at(source, "id"),
                                     hint="quote it in the evidence of a claim, or remove the source"))
     for study in graph.studies.values():
@@ -384,7 +384,10 @@ def _check_coverage(graph: Graph) -> list[Finding]:
             findings.append(warning("study-without-reports", f"no source reports study '{study.id}'",
                                     *_at(study, "id"), hint=f"set `study: {study.id}` on the sources that report it"))
     for claim in graph.claims.values():
-        if not any(e.stance is Stance.supports for e in claim.evidence):
+        for evidence in claim.evidence:
+            if evidence.stance is Stance.supports:
+                break
+        else:
             findings.append(warning("claim-without-support", f"claim '{claim.id}' has no supporting evidence",
                                     *_at(claim, "evidence"),
                                     hint="a claim states what the evidence supports: add a quote with "
