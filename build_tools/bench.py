@@ -222,35 +222,57 @@ def _best(runs: list[Run]) -> Run:
 
 
 def bench_size(folder: Path, claims: int, seed: int, config: Path, build: bool, repeat: int = 1) -> Row:
-    """Every figure of one size, each the best of ``repeat`` runs (validation's of ``VALIDATION_RUNS`` times
-    as many); a baseline and ours alternate, so that a slow spell of the machine falls on both."""
-    row = Row(claims)
-    row.records = _project(folder, claims, seed, config)
+    """Every figure of one size (:func:`bench_sizes`)."""
+    return bench_sizes([(folder, claims)], seed, config, build, repeat)[0]
+
+
+def bench_sizes(sizes: list[tuple[Path, int]], seed: int, config: Path, build: bool, repeat: int = 1) -> list[Row]:
+    """Every figure of each size (its project folder, its claims), each the best of ``repeat`` runs
+    (validation's of ``VALIDATION_RUNS`` times as many).
+
+    Runs are interleaved: a baseline run next to each of ours, and one round of every size after
+    another, so that a slow spell of the machine falls on both sides of a ratio and on every size
+    of a growth factor, rather than on whichever was being timed at the time.
+    """
     python = sys.executable
-    evidence, archive, cache = folder / "evidence", folder / "archive", folder / ".cache" / "validation"
-    yamls, colds, edits = [], [], []
-    for _ in range(VALIDATION_RUNS * repeat):  # each baseline run next to ours, so a slow spell falls on both
-        yamls.append(float(_measure([python, "-c", _YAML_BASELINE, str(evidence)], folder).output))
-        shutil.rmtree(cache, ignore_errors=True)
-        cold = _measure([python, "-c", _TIMED_VALIDATION, str(evidence), str(archive), str(cache)], folder)
-        colds.append(Run(float(cold.output), cold.peak_mib))
-    row.yaml_baseline = min(yamls)
+    rows = []
+    for folder, claims in sizes:
+        rows.append(Row(claims))
+        rows[-1].records = _project(folder, claims, seed, config)
+    yamls: list[list[float]] = [[] for _ in sizes]
+    colds: list[list[Run]] = [[] for _ in sizes]
+    edits: list[list[Run]] = [[] for _ in sizes]
     for _ in range(VALIDATION_RUNS * repeat):
-        _prefix_statement(_middle_claim(evidence), f"Edited{time.time_ns()}")
-        edits.append(_measure([python, "-m", "build_tools", "validate", "--strict", "--evidence", str(evidence),
-                               "--archive", str(archive), "--cache", str(cache)], folder))
-    row.validate_cold, row.validate_edit = _best(colds), _best(edits)
+        for index, (folder, _claims) in enumerate(sizes):
+            evidence, archive, cache = folder / "evidence", folder / "archive", folder / ".cache" / "validation"
+            yamls[index].append(float(_measure([python, "-c", _YAML_BASELINE, str(evidence)], folder).output))
+            shutil.rmtree(cache, ignore_errors=True)
+            cold = _measure([python, "-c", _TIMED_VALIDATION, str(evidence), str(archive), str(cache)], folder)
+            colds[index].append(Run(float(cold.output), cold.peak_mib))
+    for _ in range(VALIDATION_RUNS * repeat):
+        for index, (folder, _claims) in enumerate(sizes):
+            evidence = folder / "evidence"
+            _prefix_statement(_middle_claim(evidence), f"Edited{time.time_ns()}")
+            edits[index].append(_measure([python, "-m", "build_tools", "validate", "--strict", "--evidence",
+                                          str(evidence), "--archive", str(folder / "archive"), "--cache",
+                                          str(folder / ".cache" / "validation")], folder))
+    for row, size_yamls, size_colds, size_edits in zip(rows, yamls, colds, edits, strict=True):
+        row.yaml_baseline = min(size_yamls)
+        row.validate_cold, row.validate_edit = _best(size_colds), _best(size_edits)
     if build:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-        plains, ours = [], []
+        plains: list[list[Run]] = [[] for _ in sizes]
+        ours: list[list[Run]] = [[] for _ in sizes]
         for _ in range(repeat):
-            plains.append(_measure([python, "-m", "mkdocs", "build", "-q", "-f", "plain/mkdocs.yml",
-                                    "-d", str(folder / "plain-site")], folder, env))
-            ours.append(_measure([python, "-m", "mkdocs", "build", "-q", "--strict", "-f", "mkdocs.yml",
-                                  "-d", str(folder / "site")], folder, env))
-        row.plain_build, row.build = _best(plains), _best(ours)
-        row.pages = sum(1 for _ in (folder / "site").rglob("index.html"))
-    return row
+            for index, (folder, _claims) in enumerate(sizes):
+                plains[index].append(_measure([python, "-m", "mkdocs", "build", "-q", "-f", "plain/mkdocs.yml",
+                                               "-d", str(folder / "plain-site")], folder, env))
+                ours[index].append(_measure([python, "-m", "mkdocs", "build", "-q", "--strict", "-f", "mkdocs.yml",
+                                             "-d", str(folder / "site")], folder, env))
+        for row, (folder, _claims), size_plains, size_ours in zip(rows, sizes, plains, ours, strict=True):
+            row.plain_build, row.build = _best(size_plains), _best(size_ours)
+            row.pages = sum(1 for _ in (folder / "site").rglob("index.html"))
+    return rows
 
 
 def serve_update(folder: Path, edits: int = 1) -> float:
@@ -349,10 +371,9 @@ def report(rows: list[Row], serve_seconds: float | None) -> tuple[str, bool]:
 def main(sizes: list[int], work: Path, seed: int, config: Path, build: bool, serve: bool, repeat: int = 1) -> int:
     work = work.resolve()  # the timed commands run inside each project's folder
     work.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for claims in sizes:
-        print(f"… {claims} claims", file=sys.stderr, flush=True)
-        rows.append(bench_size(work / f"claims-{claims}", claims, seed, config.resolve(), build, repeat))
+    print(f"… {', '.join(map(str, sizes))} claims, in turn", file=sys.stderr, flush=True)
+    rows = bench_sizes([(work / f"claims-{claims}", claims) for claims in sizes], seed, config.resolve(), build,
+                       repeat)
     serve_seconds = None
     if serve:
         print(f"… serve, {sizes[0]} claims", file=sys.stderr, flush=True)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from build_tools import bench
 from build_tools.bench import Run, _best
 from build_tools.synthetic import generate
 from build_tools.validate import run
@@ -61,3 +62,25 @@ def test_the_benchmark_edit_does_not_grow_the_claim_run_after_run(tmp_path):
     statement = next(line for line in claim.read_text(encoding="utf-8").splitlines() if line.startswith("statement:"))
     first = next(line for line in original.splitlines() if line.startswith("statement:"))
     assert statement == first.replace("statement: ", "statement: Edited333 ", 1)
+
+
+def test_sizes_take_turns_so_that_a_slow_spell_falls_on_every_size(tmp_path, monkeypatch):
+    """Growth factors compare sizes: timing each size in a block of its own would compare machine moods."""
+    timed: list[tuple[str, str]] = []
+
+    def fake_measure(command, cwd, env=None):
+        what = ("yaml" if "CSafeLoader" in command[2] else "cold") if command[1] == "-c" else (
+            "edit" if "validate" in command else "plain" if "plain/mkdocs.yml" in command else "build")
+        timed.append((Path(cwd).name, what))
+        return bench.Run(1.0, 10.0, "0.1")
+
+    monkeypatch.setattr(bench, "_measure", fake_measure)
+    sizes = [(tmp_path / "claims-20", 20), (tmp_path / "claims-60", 60)]
+    rows = bench.bench_sizes(sizes, seed=3, config=ROOT / "mkdocs.yml", build=True, repeat=1)
+    assert [row.claims for row in rows] == [20, 60]
+    rounds = bench.VALIDATION_RUNS
+    assert timed[:4] == [("claims-20", "yaml"), ("claims-20", "cold"), ("claims-60", "yaml"), ("claims-60", "cold")]
+    assert timed[4 * rounds:4 * rounds + 2] == [("claims-20", "edit"), ("claims-60", "edit")]
+    assert timed[-4:] == [("claims-20", "plain"), ("claims-20", "build"), ("claims-60", "plain"),
+                          ("claims-60", "build")]
+    assert len(timed) == 4 * rounds + 2 * rounds + 4
