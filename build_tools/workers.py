@@ -85,20 +85,27 @@ def map_in_workers(function: Callable[[Context, Task], Result], context: Context
             for (_, stream), inbox in zip(workers, inboxes, strict=True):
                 receivers.append(threading.Thread(target=_receive, args=(stream, inbox), daemon=True))
                 receivers[-1].start()
-            for index in range(len(tasks)):
-                message = inboxes[index % count].get()
-                if message is None:
-                    break  # the worker died: this process does the rest
-                ok, value = message
-                if not ok:
-                    error, worker_traceback = value
-                    raise error from WorkerError(f"in a worker process:\n{worker_traceback}")
+            for value in _in_task_order(inboxes, len(tasks)):
                 yield value
                 done += 1
     finally:
         _stop(workers, receivers)
     for task in tasks[done:]:
         yield function(context, task)
+
+
+def _in_task_order(inboxes: list[queue.SimpleQueue[tuple[bool, Any] | None]], total: int) -> Iterator[Any]:
+    """The results of ``total`` tasks dealt to workers in turn, in task order; stops early if a worker died
+    (the caller does the rest), raises what a task raised."""
+    for index in range(total):
+        message = inboxes[index % len(inboxes)].get()
+        if message is None:
+            return
+        ok, value = message
+        if not ok:
+            error, worker_traceback = value
+            raise error from WorkerError(f"in a worker process:\n{worker_traceback}")
+        yield value
 
 
 def _receive(stream: IO[bytes], inbox: queue.SimpleQueue[tuple[bool, Any] | None], count: int | None = None) -> None:
@@ -200,14 +207,7 @@ class Pool:
                     receiver.start()
                 for index, worker in enumerate(self._workers[:count]):
                     worker.send((function, tasks[index::count]))
-                for index in range(len(tasks)):
-                    message = inboxes[index % count].get()
-                    if message is None:
-                        break  # a worker died: this process does the rest
-                    ok, value = message
-                    if not ok:
-                        error, worker_traceback = value
-                        raise error from WorkerError(f"in a worker process:\n{worker_traceback}")
+                for value in _in_task_order(inboxes, len(tasks)):
                     yield value
                     done += 1
                 finished = done == len(tasks)
