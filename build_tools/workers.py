@@ -122,26 +122,44 @@ def _receive(stream: IO[bytes], inbox: queue.SimpleQueue[tuple[bool, Any] | None
 
 def _start(function: Callable[[Any, Any], Any], context: Any, tasks: Sequence[Any]) -> tuple[int, IO[bytes]]:
     read_end, write_end = os.pipe()
+
+    def work() -> None:
+        os.close(read_end)
+        with os.fdopen(write_end, "wb") as out:
+            _answer(lambda task: function(context, task), tasks, out)
+
+    pid = _fork(work)
+    os.close(write_end)
+    return pid, os.fdopen(read_end, "rb")
+
+
+def _fork(work: Callable[[], None]) -> int:
+    """Fork a worker that does ``work`` and exits (status 1 if it raised): it never returns here, and never runs
+    the parent's exit handlers. Returns the worker's pid."""
     pid = os.fork()
-    if pid == 0:  # the worker: never returns, never runs the parent's exit handlers
+    if pid == 0:
         status = 1
         try:
-            os.close(read_end)
-            with os.fdopen(write_end, "wb") as out:
-                for task in tasks:
-                    try:
-                        message = (True, function(context, task))
-                    except Exception as exc:  # sent to the parent, which raises it
-                        message = (False, _sendable(exc))
-                    pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
-                    out.flush()
-                    if not message[0]:
-                        break
+            work()
             status = 0
         finally:
             os._exit(status)
-    os.close(write_end)
-    return pid, os.fdopen(read_end, "rb")
+    return pid
+
+
+def _answer(run: Callable[[Any], Any], tasks: Sequence[Any], out: IO[bytes]) -> bool:
+    """In a worker: ``run(task)`` for each task, each result sent pickled as soon as it is done. The first
+    exception is sent instead (the parent raises it) and ends the work: returns whether every task ran."""
+    for task in tasks:
+        try:
+            message = (True, run(task))
+        except Exception as exc:
+            message = (False, _sendable(exc))
+        pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+        if not message[0]:
+            return False
+    return True
 
 
 def _sendable(exc: Exception) -> tuple[Exception, str]:
@@ -257,20 +275,17 @@ class _PoolWorker:
     def fork(cls, siblings: list[_PoolWorker]) -> _PoolWorker:
         task_read, task_write = os.pipe()
         result_read, result_write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: never returns, never runs the parent's exit handlers
-            status = 1
-            try:
-                os.close(task_write)
-                os.close(result_read)
-                for sibling in siblings:  # else a sibling would never see the end of its task pipe
-                    sibling.tasks.close()
-                    sibling.results.close()
-                with os.fdopen(task_read, "rb") as tasks, os.fdopen(result_write, "wb") as results:
-                    _serve(tasks, results)
-                status = 0
-            finally:
-                os._exit(status)
+
+        def work() -> None:
+            os.close(task_write)
+            os.close(result_read)
+            for sibling in siblings:  # else a sibling would never see the end of its task pipe
+                sibling.tasks.close()
+                sibling.results.close()
+            with os.fdopen(task_read, "rb") as tasks, os.fdopen(result_write, "wb") as results:
+                _serve(tasks, results)
+
+        pid = _fork(work)
         os.close(task_read)
         os.close(result_write)
         return cls(pid, os.fdopen(task_write, "wb"), os.fdopen(result_read, "rb"))
@@ -299,18 +314,12 @@ class _PoolWorker:
 
 
 def _serve(tasks: IO[bytes], results: IO[bytes]) -> None:
-    """A pool worker's life: run each step's tasks as they come, until the pool closes the pipe."""
+    """A pool worker's life: run each step's tasks as they come, until the pool closes the pipe (or a task
+    fails: the parent then stops the pool)."""
     while True:
         try:
             function, step = pickle.load(tasks)
         except EOFError:
             return
-        for task in step:
-            try:
-                message = (True, function(task))
-            except Exception as exc:  # sent to the parent, which raises it and stops the pool
-                message = (False, _sendable(exc))
-            pickle.dump(message, results, protocol=pickle.HIGHEST_PROTOCOL)
-            results.flush()
-            if not message[0]:
-                return
+        if not _answer(function, step, results):
+            return
