@@ -1,7 +1,7 @@
 import gc
 import sys
 
-from .cli import main
+from build_tools.adapters.cli import main
 
 # A command is one short run over records that all stay alive until it ends, and
 # builds, link checks and tests run in child processes: cyclic garbage collection

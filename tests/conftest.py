@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.model import KINDS
+from build_tools.engine.model import KINDS
 
 ARCHIVE_TEXT = """\
 Fictional Health Journal

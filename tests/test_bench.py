@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from build_tools import bench
-from build_tools.bench import Run, _best
-from build_tools.synthetic import generate
-from build_tools.validate import run
+from build_tools.engine.validate import run
+from build_tools.tooling import bench
+from build_tools.tooling.bench import Run, _best
+from build_tools.tooling.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,7 +52,7 @@ def test_repeated_runs_keep_the_fastest_time_and_the_highest_memory():
 
 
 def test_the_benchmark_edit_does_not_grow_the_claim_run_after_run(tmp_path):
-    from build_tools.bench import _middle_claim, _prefix_statement
+    from build_tools.tooling.bench import _middle_claim, _prefix_statement
 
     generate(tmp_path, 20, seed=1)
     claim = _middle_claim(tmp_path / "evidence")

@@ -7,9 +7,9 @@ import pickle
 
 import pytest
 
-from build_tools import cache as cache_module
-from build_tools.cache import ValidationCache
-from build_tools.validate import run
+from build_tools.engine import cache as cache_module
+from build_tools.engine.cache import ValidationCache
+from build_tools.engine.validate import run
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def _findings(report):
 
 
 def _count_parses(monkeypatch):
-    from build_tools import load
+    from build_tools.engine import load
 
     parsed: list[str] = []
     original = load.load_record_file
@@ -36,7 +36,7 @@ def _count_parses(monkeypatch):
 
 
 def _count_quote_searches(monkeypatch):
-    from build_tools import validate
+    from build_tools.engine import validate
 
     searched: list[str] = []
     original = validate.find_quote
@@ -75,7 +75,7 @@ def test_results_with_a_cache_are_those_without(valid_project, cache_dir):
 
 
 def test_archived_texts_unchanged_since_the_last_run_are_not_read_again(valid_project, cache_dir, monkeypatch):
-    from build_tools.quotes import Archive
+    from build_tools.engine.quotes import Archive
 
     run(valid_project.evidence, valid_project.archive, cache=cache_dir)
     read: list[str] = []
@@ -125,7 +125,7 @@ def test_a_cache_from_other_code_or_a_damaged_one_is_ignored(valid_project, cach
 
 
 def test_the_cli_uses_the_cache_unless_told_not_to(valid_project, monkeypatch):
-    from build_tools.cli import main
+    from build_tools.adapters.cli import main
 
     monkeypatch.chdir(valid_project.root)
     assert main(["validate", "--archive", "archive"]) == 0

@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 
 from conftest import Project, write_valid_base
 
-from build_tools.charts import CERTAINTY_SERIES, bar_chart, claims_by_theme_chart, sources_by_type_chart, wrap
-from build_tools.graph import build_graph
-from build_tools.load import load_evidence
+from build_tools.engine.graph import build_graph
+from build_tools.engine.load import load_evidence
+from build_tools.site.charts import CERTAINTY_SERIES, bar_chart, claims_by_theme_chart, sources_by_type_chart, wrap
 
 SVG = "{http://www.w3.org/2000/svg}"
 

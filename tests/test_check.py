@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import Project
 from test_site import write_site_base
 
-from build_tools.validate import run
+from build_tools.engine.validate import run
 
 
 def _run(project: Project, *args: str) -> subprocess.CompletedProcess[str]:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.cli import main
-from build_tools.graph import build_graph
-from build_tools.load import load_evidence
-from build_tools.scaffold import json_schemas
+from build_tools.adapters.cli import main
+from build_tools.engine.graph import build_graph
+from build_tools.engine.load import load_evidence
+from build_tools.tooling.scaffold import json_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SOURCES = ROOT.parent / "shared" / "sources"

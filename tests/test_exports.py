@@ -21,7 +21,11 @@ from bibtexparser import middlewares as m
 from citeproc.source.json import CiteProcJSON
 from conftest import Project, write_valid_base
 
-from build_tools.citations import (
+from build_tools.engine.graph import build_graph
+from build_tools.engine.load import load_evidence
+from build_tools.engine.model import Claim
+from build_tools.engine.quotes import link_to_passage, text_fragment
+from build_tools.site.citations import (
     TITLE_END,
     TITLE_START,
     Citations,
@@ -33,12 +37,8 @@ from build_tools.citations import (
     plain,
     source_csl,
 )
-from build_tools.exports import build_exports, csv_cell, evidence_schema
-from build_tools.graph import build_graph
-from build_tools.load import load_evidence
-from build_tools.model import Claim
-from build_tools.quotes import link_to_passage, text_fragment
-from build_tools.site import SiteInfo
+from build_tools.site.exports import build_exports, csv_cell, evidence_schema
+from build_tools.site.info import SiteInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 INFO = SiteInfo("Test synthesis", url="https://example.org/synthesis/")
@@ -285,7 +285,7 @@ def test_citations_reuse_one_formatting_per_record(awkward):
 
 
 def test_unknown_citation_style_is_a_clear_error():
-    from build_tools.citations import StyleError
+    from build_tools.site.citations import StyleError
 
     with pytest.raises(StyleError, match="no CSL style named 'nope'"):
         Formatter("nope")
@@ -370,7 +370,7 @@ def test_with_history_records_carry_their_last_update_and_claims_are_dated_by_it
 @pytest.mark.parametrize("style", ["apa", "elsevier-harvard", "modern-language-association", "chicago-author-date"])
 def test_the_macro_index_formats_exactly_as_citeproc_alone(awkward, style, monkeypatch):
     """Formatter indexes a style's macros (citeproc-py looks each up by XPath): the references must not change."""
-    from build_tools import citations
+    from build_tools.site import citations
 
     graph, _ = awkward
     items = [source_csl(source) for source in graph.sources.values()]

@@ -25,11 +25,11 @@ from conftest import Project, write_valid_base
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from build_tools.citations import Citations, Formatter
-from build_tools.exports import build_exports
-from build_tools.render import SiteInfo, render_pages
-from build_tools.structured_data import structured_data
-from build_tools.validate import run
+from build_tools.engine.validate import run
+from build_tools.site.citations import Citations, Formatter
+from build_tools.site.exports import build_exports
+from build_tools.site.render import SiteInfo, render_pages
+from build_tools.site.structured_data import structured_data
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)

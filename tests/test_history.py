@@ -13,10 +13,10 @@ import pytest
 from conftest import Project
 from test_site import build, html, write_site_base
 
-from build_tools.graph import build_graph
-from build_tools.history import Action, FileChange, RawCommit, build_history, parse_log, read_history
-from build_tools.load import load_evidence
-from build_tools.render import CHANGELOG_LINES_PER_DATE, render_pages
+from build_tools.engine.graph import build_graph
+from build_tools.engine.history import Action, FileChange, RawCommit, build_history, parse_log, read_history
+from build_tools.engine.load import load_evidence
+from build_tools.site.render import CHANGELOG_LINES_PER_DATE, render_pages
 
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
                 "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org"}

@@ -17,9 +17,9 @@ import pytest
 from conftest import Project
 from test_site import build, html, write_site_base
 
-from build_tools.external_links import add_rel
-from build_tools.load import load_evidence
-from build_tools.validate import run
+from build_tools.engine.load import load_evidence
+from build_tools.engine.validate import run
+from build_tools.site.external_links import add_rel
 
 
 def _findings(project: Project):

@@ -16,7 +16,7 @@ import pytest
 from conftest import Project
 from test_site import build, write_site_base
 
-from build_tools.links import check_site
+from build_tools.tooling.links import check_site
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +176,7 @@ def test_links_command_exit_codes_and_output(site):
 
 def test_the_check_fails_loudly_when_anchors_go_unchecked(site, monkeypatch):
     """A planted broken anchor proves anchors were checked; without AnchorCheck the check errors, never passes."""
-    from build_tools import links
+    from build_tools.tooling import links
 
     original = links._config
     monkeypatch.setattr(links, "_config", lambda *args: original(*args).replace("[AnchorCheck]", ""))

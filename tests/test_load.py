@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from build_tools.findings import Severity
-from build_tools.load import MAX_FILE_BYTES, load_evidence
-from build_tools.validate import run
+from build_tools.engine.findings import Severity
+from build_tools.engine.load import MAX_FILE_BYTES, load_evidence
+from build_tools.engine.validate import run
 
 
 def codes(findings):
@@ -232,7 +232,7 @@ def test_records_are_parsed_by_libyaml_when_pyyaml_has_it():
     """The C parser is four times faster; a wrong import would silently fall back to pure Python."""
     import yaml
 
-    from build_tools import load
+    from build_tools.engine import load
 
     if yaml.__with_libyaml__:
         assert load._PARSER.__module__ == "yaml._yaml"
@@ -248,7 +248,7 @@ def test_tags_resolve_exactly_as_the_safe_loader_resolves_them(value, plain, quo
     """The fast resolver gives every scalar the tag PyYAML's safe loader would."""
     import yaml
 
-    from build_tools import load
+    from build_tools.engine import load
 
     expected = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (plain, quoted))
     assert load._Composer.resolve(yaml.ScalarNode, value, (plain, quoted)) == expected

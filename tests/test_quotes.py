@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from build_tools.quotes import MAX_GAP, find_quote, nearest_passage, normalise, split_elisions
+from build_tools.engine.quotes import MAX_GAP, find_quote, nearest_passage, normalise, split_elisions
 
 SOURCE = normalise("""\
 CCGs are “perceived by the players within [them] as less beholden to any higher authority”.

@@ -7,12 +7,12 @@ import shutil
 import pytest
 import yaml
 
-from build_tools.graph import build_graph
-from build_tools.load import load_evidence
-from build_tools.plugin import _DirtyServe
-from build_tools.render import render_pages
-from build_tools.site import SiteInfo
-from build_tools.synthetic import generate
+from build_tools.adapters.mkdocs.plugin import _DirtyServe
+from build_tools.engine.graph import build_graph
+from build_tools.engine.load import load_evidence
+from build_tools.site.info import SiteInfo
+from build_tools.site.render import render_pages
+from build_tools.tooling.synthetic import generate
 
 INFO = SiteInfo("Site", "About", url="https://example.org/")
 INPUTS = ("same settings, history and templates",)
@@ -101,7 +101,7 @@ def test_theme_templates_compiled_for_one_build_serve_the_next(tmp_path, monkeyp
     """MkDocs makes a new Jinja environment for each build; the plugin gives each the same compiled templates."""
     from jinja2 import Environment, FileSystemLoader
 
-    from build_tools import plugin
+    from build_tools.adapters.mkdocs import plugin
 
     (tmp_path / "main.html").write_text("<p>{{ words }}</p>")
     monkeypatch.setattr(plugin, "_THEME_BYTECODE", plugin._MemoryBytecodeCache())

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from conftest import Project, write_valid_base
 
-from build_tools.citations import Citations
-from build_tools.exports import build_exports
-from build_tools.graph import build_graph
-from build_tools.history import FileChange, RawCommit, build_history
-from build_tools.load import load_evidence
-from build_tools.render import TAGS_URI, GeneratedPage, SiteInfo, escape_inline, render_pages
+from build_tools.engine.graph import build_graph
+from build_tools.engine.history import FileChange, RawCommit, build_history
+from build_tools.engine.load import load_evidence
+from build_tools.site.citations import Citations
+from build_tools.site.exports import build_exports
+from build_tools.site.render import TAGS_URI, GeneratedPage, SiteInfo, escape_inline, render_pages
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -209,7 +209,7 @@ def test_record_text_is_escaped(text, rendered):
 def test_links_between_generated_pages_are_relative_like_mkdocs_makes_them(here, there, link):
     from mkdocs.utils import get_relative_url
 
-    from build_tools.render import href
+    from build_tools.site.render import href
 
     assert href(here, there) == link
     assert posix_join(here, link) == posix_join(here, get_relative_url(there, here))
@@ -224,7 +224,7 @@ def posix_join(page_url: str, link: str) -> str:
 
 def test_a_large_evidence_map_lists_each_themes_evidence_instead_of_a_grid(tmp_path, monkeypatch):
     """Themes × studies grows with the square of the records: past a size, only cells with claims are shown."""
-    from build_tools import render
+    from build_tools.site import render
 
     project = Project(tmp_path)
     write_site_base(project)
@@ -404,7 +404,7 @@ def test_record_text_cannot_inject_markup_or_template_code_anywhere_in_the_html(
 
 def test_code_spans_are_html_escaped_but_not_markdown_escaped():
     """Markdown escapes are not processed inside code, so a file name must not gain backslashes."""
-    from build_tools.render import code
+    from build_tools.site.render import code
 
     assert code("000_c5fd40d31a6c6381.txt") == "<code>000_c5fd40d31a6c6381.txt</code>"
     assert code("<b>") == "<code>&lt;b&gt;</code>"
@@ -597,7 +597,7 @@ def test_serve_dirty_rebuilds_only_the_pages_whose_markdown_changed(site_project
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    from build_tools import plugin
+    from build_tools.adapters.mkdocs import plugin
 
     monkeypatch.chdir(site_project.root)
     monkeypatch.setattr(plugin._DirtyServe, "rendered", {})
@@ -625,7 +625,7 @@ def test_with_a_search_plugin_that_is_not_materials_record_pages_are_left_out_wi
     """Record pages are kept from the search plugin's HTML parser; only Material's index can take their text."""
     from types import SimpleNamespace
 
-    from build_tools.plugin import EvidencePlugin
+    from build_tools.adapters.mkdocs.plugin import EvidencePlugin
 
     plugin = EvidencePlugin()
     entries: list[dict[str, str]] = []

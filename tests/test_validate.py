@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from build_tools.findings import Severity
-from build_tools.graph import build_graph, references
-from build_tools.load import load_evidence
-from build_tools.model import KINDS
-from build_tools.validate import run
+from build_tools.engine.findings import Severity
+from build_tools.engine.graph import build_graph, references
+from build_tools.engine.load import load_evidence
+from build_tools.engine.model import KINDS
+from build_tools.engine.validate import run
 
 
 def findings_of(project, *, archive=True, strict=False):
@@ -290,7 +290,7 @@ def test_an_alias_must_be_a_valid_id(valid_project):
 
 def test_changed_records_bring_in_the_records_their_aliases_collide_with(valid_project):
     """Validating only a changed file still reports a retired id reused by an unchanged one, and back."""
-    from build_tools.validate import run as validate
+    from build_tools.engine.validate import run as validate
 
     path = claim_path(valid_project)
     path.write_text(path.read_text(encoding="utf-8") + "aliases: [effect-unknown]\n", encoding="utf-8")
@@ -304,8 +304,8 @@ def test_changed_records_bring_in_the_records_their_aliases_collide_with(valid_p
 def test_a_rename_in_git_without_an_alias_is_a_warning_on_the_renamed_record(valid_project):
     import datetime
 
-    from build_tools.history import FileChange, RawCommit, build_history
-    from build_tools.validate import run as validate
+    from build_tools.engine.history import FileChange, RawCommit, build_history
+    from build_tools.engine.validate import run as validate
 
     rename_claim(valid_project, aliases=False)
     history = build_history([

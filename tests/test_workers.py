@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from build_tools import load, validate, workers
-from build_tools.cache import ValidationCache
-from build_tools.validate import run
+from build_tools.engine import load, validate, workers
+from build_tools.engine.cache import ValidationCache
+from build_tools.engine.validate import run
 
 
 def _square_with_pid(offset: int, task: int) -> tuple[int, int]:
@@ -112,11 +112,11 @@ def test_a_cache_written_from_workers_is_the_one_process_would_write_and_serves_
 
 
 def test_pages_rendered_by_workers_are_those_of_one_process(valid_project, two_workers, monkeypatch):
-    from build_tools import citations, render
-    from build_tools.graph import build_graph
-    from build_tools.load import load_evidence
-    from build_tools.render import render_pages
-    from build_tools.site import SiteInfo
+    from build_tools.engine.graph import build_graph
+    from build_tools.engine.load import load_evidence
+    from build_tools.site import citations, render
+    from build_tools.site.info import SiteInfo
+    from build_tools.site.render import render_pages
 
     graph = build_graph(load_evidence(valid_project.evidence))
     info = SiteInfo("Site", "About", url="https://example.org/")
@@ -150,7 +150,7 @@ def test_pages_rendered_by_workers_are_those_of_one_process(valid_project, two_w
 
 def test_a_cache_that_workers_partly_rewrote_keeps_the_records_they_did_not_parse(valid_project, two_workers,
                                                                                 monkeypatch):
-    from build_tools import cache as cache_module
+    from build_tools.engine import cache as cache_module
 
     monkeypatch.setattr(cache_module, "SHARDS", 2)  # so that a shard holds both edited files and others
     cache = valid_project.root / ".cache" / "validation"

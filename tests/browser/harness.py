@@ -125,8 +125,8 @@ def page_types() -> dict[str, str]:
     kind (most evidence, most claims, most quotes), so that the widest tables and
     longest lists are the ones tested.
     """
-    from build_tools.graph import build_graph
-    from build_tools.load import load_evidence
+    from build_tools.engine.graph import build_graph
+    from build_tools.engine.load import load_evidence
 
     graph = build_graph(load_evidence(ROOT / "evidence"))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from build_tools.graph import build_graph
-from build_tools.load import load_evidence
+from build_tools.engine.graph import build_graph
+from build_tools.engine.load import load_evidence
 
 from .harness import ROOT
 

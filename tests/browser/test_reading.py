@@ -8,8 +8,8 @@ from collections import Counter
 
 from playwright.sync_api import expect
 
-from build_tools.graph import build_graph
-from build_tools.load import load_evidence
+from build_tools.engine.graph import build_graph
+from build_tools.engine.load import load_evidence
 
 from .harness import ROOT
 

@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from .model import ID_PATTERN, KINDS, Kind
+from build_tools.engine.model import ID_PATTERN, KINDS, Kind
 
 SCHEMA_DIR_NAME = "schemas"
 
@@ -124,7 +124,7 @@ def new_record(kind_name: str, record_id: str, evidence: Path) -> Path:
 
 def json_schemas() -> dict[str, str]:
     """JSON Schema text for every kind, and for the evidence.json download, keyed by file name."""
-    from .exports import SCHEMA_NAME, evidence_schema
+    from build_tools.site.exports import SCHEMA_NAME, evidence_schema
 
     out = {}
     for kind in KINDS.values():

@@ -11,8 +11,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .load import EvidenceBase
-from .model import Citation, Claim, Evidence, Question, Recommendation, Record, Source, Stance, Study, Theme
+from build_tools.engine.load import EvidenceBase
+from build_tools.engine.model import (
+    Citation,
+    Claim,
+    Evidence,
+    Question,
+    Recommendation,
+    Record,
+    Source,
+    Stance,
+    Study,
+    Theme,
+)
 
 
 class Reference(NamedTuple):  # named tuples: ten times as many as records, and quicker to make than dataclasses

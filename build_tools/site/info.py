@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from .model import KINDS
+from build_tools.engine.model import KINDS
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from . import workers
-from .cache import FileKey, ValidationCache
-from .findings import Finding, Severity, error, sort_key, strict, warning
-from .graph import Graph, QuoteUse, build_graph, references
-from .history import History
-from .load import EvidenceBase, load_evidence
-from .model import KIND_BY_FOLDER, Certainty, Claim, Record, Source, SourceType, Stance
-from .quotes import Archive, ArchiveError, find_quote, nearest_passage
+from build_tools.engine import workers
+from build_tools.engine.cache import FileKey, ValidationCache
+from build_tools.engine.findings import Finding, Severity, error, sort_key, strict, warning
+from build_tools.engine.graph import Graph, QuoteUse, build_graph, references
+from build_tools.engine.history import History
+from build_tools.engine.load import EvidenceBase, load_evidence
+from build_tools.engine.model import KIND_BY_FOLDER, Certainty, Claim, Record, Source, SourceType, Stance
+from build_tools.engine.quotes import Archive, ArchiveError, find_quote, nearest_passage
 
 
 @dataclass

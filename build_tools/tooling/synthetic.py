@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .model import CERTAINTY_ORDER, KINDS, CerqualComponent, Certainty, SourceType
+from build_tools.engine.model import CERTAINTY_ORDER, KINDS, CerqualComponent, Certainty, SourceType
 
 _SYLLABLES = ["ca", "re", "mi", "to", "lu", "sen", "dor", "pa", "vi", "gra", "no", "tel", "ki", "sa", "mo",
               "ber", "li", "fa", "qua", "del", "ru", "ni", "ost", "pe", "ga", "lin", "com", "ta", "ver", "il"]

@@ -29,9 +29,8 @@ from typing import Any
 import pydantic
 import yaml
 
-from . import findings, load, model, quotes
-from .findings import Finding
-from .model import Record
+from build_tools.engine.findings import Finding
+from build_tools.engine.model import Record
 
 DEFAULT_PATH = Path(".cache/validation")
 SHARDS = 64
@@ -42,10 +41,15 @@ FileKey = tuple[str, int, int, int]
 Entry = tuple["Record | None", list[Finding]]
 
 
+CODE_THAT_MAKES_RECORDS = ("cache.py", "findings.py", "load.py", "model.py", "quotes.py")
+"""The modules whose code decides what a cached entry holds: a change to any of them empties the cache."""
+
+
 def _code_version() -> str:
     digest = hashlib.sha256(f"{sys.version}|{pydantic.VERSION}|{yaml.__version__}".encode())
-    for file in (__file__, *(module.__file__ or "" for module in (findings, load, model, quotes))):
-        digest.update(Path(file).read_bytes())
+    here = Path(__file__).parent
+    for name in CODE_THAT_MAKES_RECORDS:
+        digest.update((here / name).read_bytes())
     return digest.hexdigest()
 
 

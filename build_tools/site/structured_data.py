@@ -13,12 +13,12 @@ import datetime as _dt
 import json
 from typing import Any
 
-from .citations import Citations, split_name
-from .exports import Download
-from .graph import Graph
-from .model import Claim, Source, SourceType
-from .render import page_uri
-from .site import SiteInfo
+from build_tools.engine.graph import Graph
+from build_tools.engine.model import Claim, Source, SourceType
+from build_tools.site.citations import Citations, split_name
+from build_tools.site.exports import Download
+from build_tools.site.info import SiteInfo
+from build_tools.site.render import page_uri
 
 SCHEMA_TYPES: dict[SourceType, str] = {
     SourceType.peer_reviewed_article: "ScholarlyArticle",

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from . import workers
-from .findings import Finding, error
-from .model import KIND_BY_FOLDER, KINDS, Kind, Record
+from build_tools.engine import workers
+from build_tools.engine.findings import Finding, error
+from build_tools.engine.model import KIND_BY_FOLDER, KINDS, Kind, Record
 
 if TYPE_CHECKING:
-    from .cache import FileKey, ValidationCache
+    from build_tools.engine.cache import FileKey, ValidationCache
 
 MAX_FILE_BYTES = 256 * 1024
 RECORD_SUFFIXES = (".yaml", ".yml")
@@ -169,7 +169,7 @@ def load_evidence(root: Path | str, cache: ValidationCache | None = None,
     Many files to parse are parsed by one process per CPU: those of ``pool``, which
     later steps may use too, or of a pool of its own.
     """
-    from .cache import ValidationCache
+    from build_tools.engine.cache import ValidationCache
 
     memo = cache if cache is not None else ValidationCache(None)  # also carries what workers parsed
     base = EvidenceBase(Path(root))
@@ -211,7 +211,7 @@ def _parse_in_workers(jobs: list[_Job], memo: ValidationCache, pool: workers.Poo
     Shards go to workers in a few groups each, so that they share the work evenly
     yet few messages pass between the processes.
     """
-    from .cache import shard_of
+    from build_tools.engine.cache import shard_of
 
     shards: dict[int, list[_Job]] = {}
     for job in jobs:
@@ -225,7 +225,7 @@ def _parse_in_workers(jobs: list[_Job], memo: ValidationCache, pool: workers.Poo
 def _parse_shards(task: tuple[Path | None, list[list[_Job]]]) -> list[bytes]:
     """In a worker: the records of some cache shards' files, each shard pickled (and saved in the cache at
     the path given, if any)."""
-    from .cache import ValidationCache
+    from build_tools.engine.cache import ValidationCache
 
     path, shards = task
     memo = ValidationCache(path)

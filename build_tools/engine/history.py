@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
-from .model import KIND_BY_FOLDER
+from build_tools.engine.model import KIND_BY_FOLDER
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 _COMMIT, _FIELD = "\x1e", "\x1f"

@@ -29,13 +29,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pas
 from markdown.extensions.toc import slugify, unique
 from markupsafe import Markup, escape
 
-from . import workers
-from .charts import claims_by_theme_chart, sources_by_type_chart
-from .citations import ITALIC_END, ITALIC_START, TITLE_END, TITLE_START, Citations
-from .exports import Download
-from .graph import Graph, QuoteUse
-from .history import Action, Change, History
-from .model import (
+from build_tools.engine import workers
+from build_tools.engine.graph import Graph, QuoteUse
+from build_tools.engine.history import Action, Change, History
+from build_tools.engine.model import (
     CERTAINTY_ORDER,
     KINDS,
     Certainty,
@@ -49,8 +46,11 @@ from .model import (
     Study,
     Theme,
 )
-from .quotes import link_to_passage
-from .site import SiteInfo
+from build_tools.engine.quotes import link_to_passage
+from build_tools.site.charts import claims_by_theme_chart, sources_by_type_chart
+from build_tools.site.citations import ITALIC_END, ITALIC_START, TITLE_END, TITLE_START, Citations
+from build_tools.site.exports import Download
+from build_tools.site.info import SiteInfo
 
 __all__ = ["GeneratedPage", "Renderer", "SiteInfo", "escape_inline", "page_uri", "relative", "render_pages"]
 

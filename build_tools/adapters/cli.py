@@ -11,12 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import findings as fmt
-from .cache import DEFAULT_PATH as DEFAULT_CACHE
-from .check import STEPS
-from .history import read_history
-from .scaffold import SCHEMA_DIR_NAME, ScaffoldError, new_record, stale_schemas, write_schemas
-from .validate import run
+from build_tools.engine import findings as fmt
+from build_tools.engine.cache import DEFAULT_PATH as DEFAULT_CACHE
+from build_tools.engine.history import read_history
+from build_tools.engine.validate import run
+from build_tools.tooling.check import STEPS
+from build_tools.tooling.invocation import invocation
+from build_tools.tooling.scaffold import SCHEMA_DIR_NAME, ScaffoldError, new_record, stale_schemas, write_schemas
 
 ARCHIVE_ENV = "EVIDENCE_ARCHIVE"
 
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export":
         return _export(args)
     if args.command == "bench":
-        from . import bench
+        from build_tools.tooling import bench
 
         try:
             sizes = [int(size) for size in args.sizes.split(",")]
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return bench.main(sizes, args.work, args.seed, args.config_file, args.build, args.serve, args.repeat)
     if args.command == "check":
-        from . import check
+        from build_tools.tooling import check
 
         try:
             changed = _changed_since(args.changed_since) if args.changed_since else None
@@ -151,18 +152,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def invocation() -> str:
-    """How to run these tools again, as the user just did: `.venv/bin/python -m build_tools` in a project."""
-    executable = Path(sys.executable)
-    try:
-        shown = os.path.relpath(executable)
-    except ValueError:
-        shown = str(executable)
-    if shown.startswith("..") or os.path.isabs(shown):
-        shown = "python"
-    return f"{shown} -m build_tools"
-
-
 class GitError(Exception):
     pass
 
@@ -188,9 +177,9 @@ def _changed_since(ref: str) -> list[Path]:
 
 def _export(args: argparse.Namespace) -> int:
     """The downloads, as the site build makes them, without MkDocs; quotes are not verified here."""
-    from .citations import StyleError
-    from .exports import build_exports
-    from .site import SiteInfo, build_date
+    from build_tools.site.citations import StyleError
+    from build_tools.site.exports import build_exports
+    from build_tools.site.info import SiteInfo, build_date
 
     info, evidence = SiteInfo(date=build_date()), Path("evidence")
     if args.config_file.is_file():
@@ -210,8 +199,8 @@ def _export(args: argparse.Namespace) -> int:
             evidence = args.config_file.resolve().parent / plugin.evidence
     if args.site_url is not None:
         info = SiteInfo(**{**info.__dict__, "url": args.site_url})
-    from .citations import Citations
-    from .history import read_history
+    from build_tools.engine.history import read_history
+    from build_tools.site.citations import Citations
 
     evidence = args.evidence or evidence
     history = read_history(evidence)
@@ -233,7 +222,11 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _links(args: argparse.Namespace) -> int:
-    from .links import LinkCheckError, check_site, format_report  # here: http.server and more, for this alone
+    from build_tools.tooling.links import (  # here: http.server and more, for this alone
+        LinkCheckError,
+        check_site,
+        format_report,
+    )
 
     try:
         report = check_site(args.site, external=args.external, cache=args.cache if args.external else None,
@@ -249,7 +242,7 @@ def _configured_archive() -> Path | None:
     """The archive folder mkdocs.yml names, when run from the project root."""
     from mkdocs.exceptions import ConfigurationError
 
-    from .check import Project
+    from build_tools.tooling.check import Project
 
     if not Path("mkdocs.yml").is_file():
         return None

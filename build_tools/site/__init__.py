@@ -1,0 +1,10 @@
+"""The site: the graph into pages and downloads. Pure functions of the graph, its history and ``SiteInfo``.
+
+``render`` and ``templates/`` make the pages; ``citations``, ``exports`` and
+``structured_data`` the references, downloads and JSON-LD; ``charts`` the SVG
+charts; ``xrefs`` resolves ``[](kind:id)`` links in hand-written pages;
+``external_links`` marks links that leave the site.
+
+May import: ``build_tools.engine``, Jinja, MarkupSafe, Python-Markdown, the citation libraries.
+Never: MkDocs, or ``build_tools.adapters`` / ``tooling``.
+"""
