@@ -7,7 +7,7 @@ import shutil
 import pytest
 import yaml
 
-from build_tools.adapters.mkdocs.plugin import _DirtyServe
+from build_tools.adapters.mkdocs.serve import DirtyServe
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
 from build_tools.site.info import SiteInfo
@@ -63,13 +63,13 @@ EDITS = {
 def test_reused_pages_are_those_a_full_render_makes(base, tmp_path, monkeypatch, edit):
     evidence = tmp_path / "evidence"
     shutil.copytree(base, evidence)
-    monkeypatch.setattr(_DirtyServe, "active", True)
-    monkeypatch.setattr(_DirtyServe, "previous", None)
+    monkeypatch.setattr(DirtyServe, "active", True)
+    monkeypatch.setattr(DirtyServe, "previous", None)
     before = build_graph(load_evidence(evidence))
-    _DirtyServe.remember(before, render_pages(before, INFO), INPUTS)
+    DirtyServe.remember(before, render_pages(before, INFO), INPUTS)
     EDITS[edit](evidence)
     after = build_graph(load_evidence(evidence))
-    reuse = _DirtyServe.reusable(after, INPUTS)
+    reuse = DirtyServe.reusable(after, INPUTS)
     record_pages = sum(len(after.by_kind(kind)) for kind in ("source", "study", "claim", "theme",
                                                                "recommendation", "question"))
     assert 0 < len(reuse) < record_pages, "some pages, not all, are taken from the last render"
@@ -81,30 +81,30 @@ def test_reused_pages_are_those_a_full_render_makes(base, tmp_path, monkeypatch,
 
 
 def test_nothing_is_reused_when_settings_history_or_templates_changed(base, monkeypatch):
-    monkeypatch.setattr(_DirtyServe, "active", True)
+    monkeypatch.setattr(DirtyServe, "active", True)
     graph = build_graph(load_evidence(base))
-    _DirtyServe.remember(graph, render_pages(graph, INFO), INPUTS)
-    assert _DirtyServe.reusable(graph, INPUTS), "an unchanged base reuses its pages"
-    assert _DirtyServe.reusable(graph, ("other settings",)) == {}
+    DirtyServe.remember(graph, render_pages(graph, INFO), INPUTS)
+    assert DirtyServe.reusable(graph, INPUTS), "an unchanged base reuses its pages"
+    assert DirtyServe.reusable(graph, ("other settings",)) == {}
 
 
 def test_outside_serve_dirty_nothing_is_kept_or_reused(base, monkeypatch):
-    monkeypatch.setattr(_DirtyServe, "active", False)
-    monkeypatch.setattr(_DirtyServe, "previous", None)
+    monkeypatch.setattr(DirtyServe, "active", False)
+    monkeypatch.setattr(DirtyServe, "previous", None)
     graph = build_graph(load_evidence(base))
-    _DirtyServe.remember(graph, render_pages(graph, INFO), INPUTS)
-    assert _DirtyServe.previous is None
-    assert _DirtyServe.reusable(graph, INPUTS) == {}
+    DirtyServe.remember(graph, render_pages(graph, INFO), INPUTS)
+    assert DirtyServe.previous is None
+    assert DirtyServe.reusable(graph, INPUTS) == {}
 
 
 def test_theme_templates_compiled_for_one_build_serve_the_next(tmp_path, monkeypatch):
     """MkDocs makes a new Jinja environment for each build; the plugin gives each the same compiled templates."""
     from jinja2 import Environment, FileSystemLoader
 
-    from build_tools.adapters.mkdocs import plugin
+    from build_tools.adapters.mkdocs import plugin, serve
 
     (tmp_path / "main.html").write_text("<p>{{ words }}</p>")
-    monkeypatch.setattr(plugin, "_THEME_BYTECODE", plugin._MemoryBytecodeCache())
+    monkeypatch.setattr(serve, "THEME_BYTECODE", serve._MemoryBytecodeCache())
     compiled = []
     original = Environment.compile
     monkeypatch.setattr(Environment, "compile", lambda self, *a, **k: compiled.append(a) or original(self, *a, **k))
@@ -114,5 +114,5 @@ def test_theme_templates_compiled_for_one_build_serve_the_next(tmp_path, monkeyp
         assert env.get_template("main.html").render(words="hello") == "<p>hello</p>"
         assert len(compiled) == 1, f"build {build} compiled the template again"
     (tmp_path / "main.html").write_text("<p>{{ words }}!</p>")
-    env = Environment(loader=FileSystemLoader(tmp_path), bytecode_cache=plugin._THEME_BYTECODE)
+    env = Environment(loader=FileSystemLoader(tmp_path), bytecode_cache=serve.THEME_BYTECODE)
     assert env.get_template("main.html").render(words="hello") == "<p>hello!</p>", "an edited template is new"

@@ -597,11 +597,11 @@ def test_serve_dirty_rebuilds_only_the_pages_whose_markdown_changed(site_project
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    from build_tools.adapters.mkdocs import plugin
+    from build_tools.adapters.mkdocs.serve import DirtyServe
 
     monkeypatch.chdir(site_project.root)
-    monkeypatch.setattr(plugin._DirtyServe, "rendered", {})
-    monkeypatch.setattr(plugin._DirtyServe, "active", False)  # restored after the test; on_startup sets it
+    monkeypatch.setattr(DirtyServe, "rendered", {})
+    monkeypatch.setattr(DirtyServe, "active", False)  # restored after the test; on_startup sets it
     site = tmp_path / "served"
 
     def rebuild() -> None:

@@ -199,6 +199,8 @@ def href(from_url: str, to_url: str) -> str:
 
 
 DOWNLOADS_URI = "downloads/index.md"
+NAV_PAGES = frozenset({"index.md", "evidence-map.md", CHANGELOG, DOWNLOADS_URI, *(section_uri(kind) for kind in KINDS)})
+"""Generated pages that belong in the site's navigation; every other one is reached through links."""
 
 
 @cache

@@ -1,23 +1,20 @@
-"""MkDocs adapter: validate the records, add the rendered pages, resolve cross-references.
+"""The MkDocs adapter: validate the records, add the site they make, resolve cross-references.
 
-A thin layer: the engine does the work; this module only speaks MkDocs.
-Generated pages exist only in memory (``File.generated``); nothing is ever
-written into ``docs_dir``.
+It only translates: the engine validates and indexes, :func:`build_tools.site.assemble.assemble`
+makes the pages and downloads, and this module hands them to MkDocs (or ProperDocs), one event
+per job. Generated pages exist only in memory (``File.generated``); nothing is ever written into
+``docs_dir``. Beside it: ``pages`` (a page MkDocs takes as HTML), ``staging`` (a failed build
+leaves the old site), ``serve`` (what ``serve`` keeps between builds).
 """
 
 from __future__ import annotations
 
-import difflib
 import html
 import logging
 import os
-import re
-import shutil
-import tempfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from jinja2.bccache import Bucket, BytecodeCache
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -25,151 +22,30 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import get_toc
 
+from build_tools.adapters.mkdocs import serve
+from build_tools.adapters.mkdocs.pages import RenderedPage
+from build_tools.adapters.mkdocs.serve import DirtyServe, templates_stamp
+from build_tools.adapters.mkdocs.staging import StagedSite
 from build_tools.engine.cache import DEFAULT_PATH as CACHE
 from build_tools.engine.findings import Severity, format_text
-from build_tools.engine.graph import Graph, affected
+from build_tools.engine.graph import Graph
 from build_tools.engine.history import read_history
 from build_tools.engine.model import KINDS
 from build_tools.engine.validate import run
-from build_tools.site.citations import Citations, Formatter, StyleError
-from build_tools.site.exports import build_exports
+from build_tools.site.assemble import assemble
+from build_tools.site.citations import Formatter, StyleError
 from build_tools.site.external_links import ExternalLinks, add_rel
 from build_tools.site.info import SiteInfo, build_date
-from build_tools.site.render import (
-    CHANGELOG,
-    DOWNLOADS_URI,
-    TEMPLATES,
-    GeneratedPage,
-    escape_inline,
-    page_uri,
-    redirect_map,
-    relative,
-    render_pages,
-)
-from build_tools.site.structured_data import structured_data
+from build_tools.site.render import NAV_PAGES, TEMPLATES, GeneratedPage
+from build_tools.site.xrefs import resolve_xrefs
 
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+log = logging.getLogger("mkdocs.plugins.evidence")
 
-XREF = re.compile(r"(?P<code>`+[^`]*`+)|\[(?P<text>[^\]]*)\]\((?P<kind>" + "|".join(KINDS) + r"):(?P<id>[^)\s]*)\)")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_IN_NAV = {"index.md", "evidence-map.md", CHANGELOG, DOWNLOADS_URI} | {f"{k.folder}/index.md" for k in KINDS.values()}
 REDIRECTS_PLUGIN = "redirects"  # mkdocs-redirects: writes a page at each old address that forwards to the new one
-DOWNLOADS_DIR = DOWNLOADS_URI.rpartition("/")[0]
 _NEEDED_EXTENSIONS = ("admonition", "pymdownx.details", "pymdownx.superfences")
 """What the generated pages use: admonitions, collapsible blocks ("Cite this"), code blocks inside them."""
 SEARCH_PLUGINS = ("material/search", "search")
-
-
-class StagedSite:
-    """``mkdocs build`` into a folder beside the site, swapped in only when the build succeeded.
-
-    MkDocs empties ``site_dir`` before building, so a failed build (invalid records,
-    strict warnings) would otherwise leave readers, previews and deploy scripts with
-    half a site or none.
-    """
-
-    def __init__(self, site_dir: Path) -> None:
-        self.site_dir = site_dir.resolve()
-        self.site_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.site_dir.name}-building-", dir=self.site_dir.parent))
-        self.complete = False
-
-    def finish(self) -> None:
-        if not self.complete:
-            shutil.rmtree(self.staging, ignore_errors=True)
-            log.info(f"the build failed: {self.site_dir} is left as it was")
-            return
-        old = self.site_dir.with_name(f".{self.site_dir.name}-old-{os.getpid()}")
-        if self.site_dir.exists():
-            self.site_dir.rename(old)
-        self.staging.rename(self.site_dir)
-        shutil.rmtree(old, ignore_errors=True)
-
-
-class RenderedPage(Page):
-    """A page the engine rendered to HTML: MkDocs takes its front matter, headings and HTML as they are,
-    instead of reading and converting Markdown (most of the cost of a build, for pages of tables and links)."""
-
-    def __init__(self, generated: GeneratedPage, file: File, config: MkDocsConfig) -> None:
-        self.generated = generated
-        super().__init__(None, file, config)
-
-    def read_source(self, config: MkDocsConfig) -> None:
-        self.markdown = ""  # there is none: other plugins see an empty page, and leave it alone
-        # The search plugin would parse the HTML for its index; on_page_context gives it the record's text instead.
-        self.meta = {**self.generated.meta, "search": {"exclude": True}}
-
-    def render(self, config: MkDocsConfig, files: Files) -> None:
-        self.content = self.generated.body
-        self.toc = get_toc(self.generated.toc_tokens())  # type: ignore[arg-type]
-        self.present_anchor_ids = self.generated.anchors
-
-
-class _DirtyServe:
-    """``mkdocs serve --dirty`` rebuilds only modified pages, but MkDocs counts every generated page
-    as modified. Pages whose Markdown is what the previous build rendered are marked unmodified,
-    so that after editing one claim only the pages showing it are rebuilt.
-
-    MkDocs re-creates plugins on every rebuild of ``serve``, hence state on the class.
-    """
-
-    active = False
-    rendered: ClassVar[dict[str, int]] = {}
-    previous: ClassVar[tuple[Graph, dict[str, GeneratedPage | str], object] | None] = None
-    """The last build's graph, pages and what else they were rendered from."""
-
-    @classmethod
-    def reusable(cls, graph: Graph, inputs: object) -> dict[str, GeneratedPage]:
-        """Pages of the last build that this one would render the same: those of records that neither
-        changed nor are near one that did (:func:`graph.affected`), if nothing else they show changed."""
-        if not cls.active or cls.previous is None or cls.previous[2] != inputs:
-            return {}
-        old_graph, pages, _ = cls.previous
-        stale = {page_uri(kind, record_id) for kind, record_id in affected(old_graph, graph)}
-        record_pages = {page_uri(kind, record_id) for kind in KINDS for record_id in graph.by_kind(kind)}
-        return {uri: page for uri, page in pages.items()
-                if uri in record_pages and uri not in stale and isinstance(page, GeneratedPage)}
-
-    @classmethod
-    def remember(cls, graph: Graph, pages: dict[str, GeneratedPage | str], inputs: object) -> None:
-        if cls.active:
-            cls.previous = (graph, pages, inputs)
-
-    @classmethod
-    def skip_if_unchanged(cls, file: File, page: GeneratedPage | str) -> None:
-        if not cls.active:
-            return
-        digest = hash(page if isinstance(page, str) else (page.body, page.title, tuple(page.tags)))
-        if cls.rendered.get(file.src_uri) == digest:
-            file.is_modified = lambda: False  # type: ignore[method-assign]
-        cls.rendered[file.src_uri] = digest
-
-
-class _MemoryBytecodeCache(BytecodeCache):
-    """The theme's templates, compiled: MkDocs makes a new Jinja environment for every build, so `serve`
-    compiled all of Material's templates again after each edit (a tenth of a second and more). Jinja checks
-    each template's source against what was compiled, so an edited template is compiled again."""
-
-    def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        code = self.compiled.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
-
-
-_THEME_BYTECODE = _MemoryBytecodeCache()
-
-
-def _templates_stamp() -> tuple[tuple[str, int], ...]:
-    """When each page template was last changed: `serve` renders every page again after one is edited."""
-    return tuple(sorted((entry.name, entry.stat().st_mtime_ns) for entry in os.scandir(TEMPLATES)))
 
 
 class EvidenceConfig(base.Config):
@@ -197,7 +73,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command, self.dirty = command, dirty
-        _DirtyServe.active = command == "serve" and dirty
+        DirtyServe.active = command == "serve" and dirty
 
     def on_config(self, config: MkDocsConfig, /) -> MkDocsConfig:
         self.xref_errors = []
@@ -236,40 +112,39 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 where = f"{finding.location}: " if finding.location else ""
                 log.warning(f"{where}{finding.message} [{finding.code}] ({finding.hint})")
         self.graph = report.graph
-        docs_dir = Path(config.docs_dir).resolve()
         if not history.available or history.note:
             log.info(f"changelog and last-updated dates: {history.note}")
         info = SiteInfo(config.site_name, config.site_description or "", url=config.site_url or "",
                         directory_urls=config.use_directory_urls, author=config.site_author,
                         date=build_date(), citation_style=self.config.citation_style)
-        citations = Citations(report.graph, info, self.formatter, history)
-        downloads = build_exports(report.graph, info, citations)
-        for download in downloads:
-            uri = f"{DOWNLOADS_DIR}/{download.name}"
-            if files.get_file_from_path(uri) is not None:
-                raise PluginError(f"{config.docs_dir}/{uri} is generated from the records: remove or rename "
-                                  "the hand-written file")
-            files.append(File.generated(config, uri, content=download.content))
-        self.json_ld = structured_data(report.graph, info, downloads, citations)
         # What record pages show besides records: site settings, git history, the templates themselves.
-        inputs = (info, history.available, history.note, history.commits, _templates_stamp())
-        pages = render_pages(report.graph, info, history, citations=citations, downloads=downloads,
-                             reuse=_DirtyServe.reusable(report.graph, inputs))
-        _DirtyServe.remember(report.graph, pages, inputs)
-        for uri, page in pages.items():
-            if files.get_file_from_path(uri) is not None:
-                raise PluginError(f"{config.docs_dir}/{uri} is generated from the records: remove or rename "
-                                  "the hand-written file")
-            inclusion = InclusionLevel.UNDEFINED if uri in _IN_NAV else InclusionLevel.NOT_IN_NAV
-            content = page if isinstance(page, str) else page.body
-            file = File.generated(config, uri, content=content, inclusion=inclusion)
+        inputs = (info, history.available, history.note, history.commits, templates_stamp())
+        site = assemble(report.graph, info, history, formatter=self.formatter,
+                        reuse=DirtyServe.reusable(report.graph, inputs))
+        DirtyServe.remember(report.graph, site.pages, inputs)
+        self.json_ld = site.json_ld
+        docs_dir = Path(config.docs_dir).resolve()
+        for uri, content in site.download_files().items():
+            self._refuse_hand_written(files, uri, config)
+            files.append(File.generated(config, uri, content=content))
+        for uri, page in site.pages.items():
+            self._refuse_hand_written(files, uri, config)
+            inclusion = InclusionLevel.UNDEFINED if uri in NAV_PAGES else InclusionLevel.NOT_IN_NAV
+            file = File.generated(config, uri, content=page if isinstance(page, str) else page.body,
+                                  inclusion=inclusion)
             file.edit_uri = self._edit_uri(uri, report.base.files, docs_dir)
             if isinstance(page, GeneratedPage):
                 RenderedPage(page, file, config)  # becomes file.page
-            _DirtyServe.skip_if_unchanged(file, page)
+            DirtyServe.skip_if_unchanged(file, page)
             files.append(file)
-        self._add_redirects(config, redirect_map(report.graph))
+        self._add_redirects(config, site.redirects)
         return files
+
+    @staticmethod
+    def _refuse_hand_written(files: Files, uri: str, config: MkDocsConfig) -> None:
+        if files.get_file_from_path(uri) is not None:
+            raise PluginError(f"{config.docs_dir}/{uri} is generated from the records: remove or rename "
+                              "the hand-written file")
 
     @staticmethod
     def _add_redirects(config: MkDocsConfig, redirects: dict[str, str]) -> None:
@@ -304,46 +179,17 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if page.file.generated_by is not None or self.graph is None:
             return markdown
-        return self._resolve_xrefs(markdown, page.file.src_uri, f"{config.docs_dir}/{page.file.src_uri}")
-
-    def _resolve_xrefs(self, markdown: str, src_uri: str, shown: str) -> str:
-        graph = self.graph
-        assert graph is not None
-        out, in_fence = [], False
-        for number, line in enumerate(markdown.split("\n"), start=1):
-            if _FENCE.match(line):
-                in_fence = not in_fence
-            if in_fence or "](" not in line:
-                out.append(line)
-                continue
-
-            def replace(match: re.Match[str], number: int = number) -> str:
-                if match.group("code"):
-                    return match.group(0)
-                kind, record_id, text = match.group("kind"), match.group("id"), match.group("text")
-                record = graph.get(kind, record_id)
-                renamed = graph.renamed(kind, record_id) if record is None else None
-                if renamed is not None:
-                    self.xref_errors.append(f"{shown}:{number}: {kind} '{record_id}' was renamed to '{renamed.id}': "
-                                            f"write [{text}]({kind}:{renamed.id})")
-                    return match.group(0)
-                if record is None:
-                    close = difflib.get_close_matches(record_id, graph.by_kind(kind), n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
-                    self.xref_errors.append(f"{shown}:{number}: unknown {kind} '{record_id}'{hint}")
-                    return match.group(0)
-                label = text or escape_inline(record.title_text)
-                return f"[{label}]({relative(src_uri, page_uri(kind, record_id))})"
-
-            out.append(XREF.sub(replace, line))
-        return "\n".join(out)
+        resolved, errors = resolve_xrefs(markdown, self.graph, page.file.src_uri,
+                                         f"{config.docs_dir}/{page.file.src_uri}")
+        self.xref_errors += errors
+        return resolved
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         if self.xref_errors:
             errors, self.xref_errors = self.xref_errors, []
             raise PluginError("unknown cross-references:\n" + "\n".join(errors)
                               + "\nuse [](kind:id) with the id of an existing record")
-        env.bytecode_cache = _THEME_BYTECODE
+        env.bytecode_cache = serve.THEME_BYTECODE
         return env
 
     def on_page_context(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:

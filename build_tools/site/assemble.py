@@ -1,0 +1,52 @@
+"""Everything the site is made of, from the graph: pages, downloads, JSON-LD, redirects.
+
+One function that each adapter calls (the MkDocs plugin, ``generate``), so that
+they translate the same site, never two versions of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from build_tools.engine.graph import Graph
+from build_tools.engine.history import History
+from build_tools.site.citations import Citations, Formatter
+from build_tools.site.exports import Download, build_exports
+from build_tools.site.info import SiteInfo
+from build_tools.site.render import DOWNLOADS_URI, GeneratedPage, redirect_map, render_pages
+from build_tools.site.structured_data import structured_data
+
+DOWNLOADS_DIR = DOWNLOADS_URI.rpartition("/")[0]
+
+
+@dataclass
+class SiteContent:
+    """What the records add to a docs tree, every path relative to its root (``claims/x.md``)."""
+
+    pages: dict[str, GeneratedPage | str]
+    """Generated pages: HTML with what MkDocs would read from Markdown, or Markdown (the tags page)."""
+    downloads: list[Download]
+    """Files under ``downloads/``."""
+    json_ld: dict[str, str]
+    """A ``<script type="application/ld+json">`` element for the page at each path that has one."""
+    redirects: dict[str, str]
+    """Former page → current page, for every alias of a renamed record."""
+
+    def download_files(self) -> dict[str, str]:
+        """Each download's path in the docs tree and its content."""
+        return {f"{DOWNLOADS_DIR}/{download.name}": download.content for download in self.downloads}
+
+
+def assemble(graph: Graph, info: SiteInfo, history: History, *, formatter: Formatter | None = None,
+             reuse: Mapping[str, GeneratedPage] | None = None) -> SiteContent:
+    """The site made from ``graph``. ``formatter`` keeps formatted references between builds (``serve``);
+    record pages in ``reuse`` are taken as they are (:func:`build_tools.engine.graph.affected`)."""
+    citations = Citations(graph, info, formatter, history)
+    downloads = build_exports(graph, info, citations)
+    return SiteContent(
+        pages=render_pages(graph, info, history, citations=citations, downloads=downloads, reuse=reuse),
+        downloads=downloads,
+        json_ld=structured_data(graph, info, downloads, citations),
+        redirects=redirect_map(graph),
+    )
