@@ -224,14 +224,14 @@ def posix_join(page_url: str, link: str) -> str:
 
 def test_a_large_evidence_map_lists_each_themes_evidence_instead_of_a_grid(tmp_path, monkeypatch):
     """Themes × studies grows with the square of the records: past a size, only cells with claims are shown."""
-    from build_tools.site import render
+    from build_tools.site.render import evidence_map
 
     project = Project(tmp_path)
     write_site_base(project)
     graph = build_graph(load_evidence(project.evidence))
     grid = render_pages(graph)["evidence-map.md"].body
     assert '<th>Theme</th><th><a href="../studies/' in grid  # a column per study
-    monkeypatch.setattr(render, "MAP_CELLS", 1)
+    monkeypatch.setattr(evidence_map, "MAP_CELLS", 1)
     listed = render_pages(graph)["evidence-map.md"].body
     assert "a grid would be too large to read" in listed and '<th>Theme</th><th>Evidence it draws on</th>' in listed
     assert 'href="../studies/board-study/"' in listed and "ev-chip" in listed

@@ -1,0 +1,153 @@
+"""Small pieces of HTML made from record text, every piece of it escaped (:class:`markupsafe.Markup` out)."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from build_tools.engine.model import Certainty, SourceType, Stance
+from build_tools.engine.quotes import link_to_passage
+from build_tools.site.citations import ITALIC_END, ITALIC_START, TITLE_END, TITLE_START
+
+STANCE_ORDER = [Stance.supports, Stance.contradicts, Stance.qualifies]
+
+_INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]|])")
+_LINE_START = re.compile(r"^(\s*)([#+\->=]|\d+[.)])")
+
+
+def escape_inline(text: str) -> Markup:
+    """One line of record text, safe in Markdown, HTML and table cells (for links written into Markdown pages)."""
+    text = " ".join(str(text).split())
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = html.escape(text, quote=False)
+    text = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2) if m.group(2)[0] in "#+->=" else
+                           m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
+    return Markup(text)
+
+
+def text(value: Any) -> Markup:
+    """Record text on one line, HTML-escaped."""
+    return escape(" ".join(str(value).split()))
+
+
+def escape_paragraphs(value: str) -> Markup:
+    """Record text with blank-line paragraphs, as HTML paragraphs."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", str(value).strip()) if p.strip()]
+    return Markup("\n".join(f"<p>{text(p)}</p>" for p in paragraphs))
+
+
+def escape_attribute(value: str) -> str:
+    """Text for an HTML attribute or a title: one line, every special character escaped."""
+    return html.escape(" ".join(str(value).split()), quote=True)
+
+
+HREF_MARK = "\ue020"
+"""Stands in for a page's link to a source in a reference made once for every page."""
+REL = 'rel="noopener noreferrer"'
+"""On every absolute link the templates write, so that ``external_links.add_rel`` has nothing left to do."""
+
+
+def table(header: list[str], rows: list[str]) -> Markup:
+    head = "".join(f"<th>{cell}</th>" for cell in header)
+    return Markup(f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n" + "\n".join(rows)
+                  + "\n</tbody>\n</table>")
+
+
+def quoted(quote: str) -> Markup:
+    """A verbatim quote in quotation marks, unless it already opens with its own."""
+    escaped = text(quote)
+    return escaped if quote.lstrip()[:1] in {"“", '"', "‘"} else Markup(f"“{escaped}”")
+
+
+def external_link(address: str, label: str | None = None, title: str | None = None) -> Markup:
+    """A link that leaves the site, marked for print (``ev-external``; ``ev-address`` when it shows its address)."""
+    classes = "ev-external" if label is not None and label != address else "ev-external ev-address"
+    tooltip = f' title="{escape_attribute(title)}"' if title else ""
+    return Markup(f'<a class="{classes}" href="{escape_attribute(address)}"{tooltip} {REL}>'
+                  f"{text(address if label is None else label)}</a>")
+
+
+@cache  # a quote is shown on its claim's page, its source's, its study's and its themes'
+def passage_link(url: str | None, quote: str) -> Markup:
+    """A link that opens the original at the quoted passage (a URL text fragment), when it has an address."""
+    target = link_to_passage(url, quote) if url else None
+    if not target:
+        return Markup("")
+    return external_link(target, "in the source ↗", "Open the original at this passage")
+
+
+def reference_html(marked: str, addresses: list[str], link: tuple[str, str] | None = None,
+                   site_url: str = "") -> Markup:
+    """A formatted reference as HTML: all its text escaped, then the style's italics as ``<i>``,
+    the first of ``addresses`` it prints as a link (one into ``site_url`` does not leave the site),
+    and the title linked to ``link`` (href, tooltip) if given."""
+    out = str(text(marked))
+    for address in addresses:
+        escaped = str(text(address))
+        if escaped in out:
+            own = site_url and address.startswith(site_url)
+            anchor = f'<a href="{escape_attribute(address)}" {REL}>{escaped}</a>' if own else external_link(address)
+            out = out.replace(escaped, anchor, 1)
+            break
+    out = out.replace(ITALIC_START, "<i>").replace(ITALIC_END, "</i>")
+    if link:
+        target, tooltip = link
+        start, end = out.find(TITLE_START), out.find(TITLE_END)
+        shown = out[start + len(TITLE_START):end] if 0 <= start < end else None
+        title = "" if shown == str(text(tooltip)) else f' title="{escape_attribute(tooltip)}"'
+        out = out.replace(TITLE_START, f'<a href="{escape_attribute(target)}"{title}>', 1).replace(TITLE_END, "</a>", 1)
+    return Markup(out.replace(TITLE_START, "").replace(TITLE_END, ""))
+
+
+def quote_cell(quote: str, locator: str | None = None, note: str | None = None, url: str | None = None) -> Markup:
+    out = str(quoted(quote))
+    if locator:
+        out += f" ({text(locator)})"
+    if url and (deep := passage_link(url, quote)):
+        out += f" {deep}"
+    if note:
+        out += f"<br><em>Note:</em> {text(note)}"
+    return Markup(out)
+
+
+def code(value: str) -> Markup:
+    """Record text as inline code."""
+    return Markup(f"<code>{html.escape(str(value), quote=False)}</code>")
+
+
+def filesize(size: int) -> Markup:
+    """Bytes for readers: "812 bytes", "12.3 kB", "1.4 MB" (powers of 1,000)."""
+    if size < 1000:
+        return Markup(f"{size} bytes")
+    for unit in ("kB", "MB", "GB"):
+        size /= 1000  # type: ignore[assignment]
+        if size < 1000 or unit == "GB":
+            return Markup(f"{size:.1f} {unit}")
+    raise AssertionError
+
+
+def certainty_badge(level: Certainty) -> Markup:
+    slug = level.value.replace(" ", "-")
+    return Markup(f'<span class="ev-badge ev-certainty-{slug}" title="Certainty: {level.value}">'
+                  f"{level.value}</span>")
+
+
+def visually_hidden(value: str) -> Markup:
+    """Text for screen readers only (what a picture or a letter means), escaped like any record text."""
+    return Markup(f'<span class="ev-sr">{text(value)}</span>')
+
+
+def stance_label(stance: Stance) -> Markup:
+    return Markup(f'<span class="ev-stance ev-stance-{stance.value}">{stance.value}</span>')
+
+
+def contested_marker() -> Markup:
+    return Markup('<span class="ev-contested" title="Some evidence contradicts this claim">contested</span>')
+
+
+def source_type_label(source_type: SourceType) -> str:
+    return source_type.label

@@ -1,0 +1,232 @@
+"""The renderer: the graph into every generated page, through the templates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pass_context
+from markupsafe import Markup
+
+from build_tools.engine import workers
+from build_tools.engine.graph import Graph
+from build_tools.engine.history import History
+from build_tools.engine.model import CERTAINTY_ORDER, KINDS, Record, Stance
+from build_tools.site.charts import claims_by_theme_chart, sources_by_type_chart
+from build_tools.site.citations import Citations
+from build_tools.site.exports import Download
+from build_tools.site.info import SiteInfo
+from build_tools.site.render.addresses import (
+    CHANGELOG,
+    DOWNLOADS_URI,
+    EVIDENCE_MAP,
+    TAGS_URI,
+    href,
+    page_uri,
+    page_url,
+    section_uri,
+)
+from build_tools.site.render.changelog import Changelog
+from build_tools.site.render.evidence_map import EvidenceMap
+from build_tools.site.render.home import Home
+from build_tools.site.render.markup import (
+    certainty_badge,
+    code,
+    contested_marker,
+    escape_attribute,
+    escape_paragraphs,
+    external_link,
+    filesize,
+    passage_link,
+    quoted,
+    source_type_label,
+    stance_label,
+    text,
+    visually_hidden,
+)
+from build_tools.site.render.page import GeneratedPage, Heading, heading_in_template
+from build_tools.site.render.records import RecordPages
+from build_tools.site.render.references import References
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+TAGS_PAGE = """---
+title: Claims by theme tag
+search:
+  exclude: true
+---
+
+# Claims by theme tag
+
+Each claim carries its themes as tags.
+
+<!-- material/tags -->
+"""
+"""Markdown, unlike every other generated page: Material's tags plugin writes its listing into it."""
+
+
+@cache
+def _environment() -> Environment:
+    """The templates, compiled once per process (``serve`` renders every page again on each change)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        paragraphs=escape_paragraphs, quoted=quoted, code=code, text=text,
+        certainty_badge=certainty_badge, filesize=filesize, stance_label=stance_label,
+    )
+    env.globals.update(
+        heading=heading_in_template, CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance,
+        source_type_label=source_type_label,
+        contested_marker=contested_marker, passage_link=passage_link, downloads_uri=DOWNLOADS_URI,
+        external=external_link, sr=visually_hidden,
+    )
+    return env
+
+
+class Renderer(RecordPages, References, EvidenceMap, Changelog, Home):
+    """Renders every generated page of one build; one mixin per page family, this class the links and the loop."""
+
+    def __init__(self, graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,
+                 citations: Citations | None = None, downloads: list[Download] | None = None,
+                 reuse: Mapping[str, GeneratedPage] | None = None) -> None:
+        self.graph = graph
+        self.reuse = reuse or {}
+        """Record pages rendered before from records that have not changed since, by uri."""
+        self.info = info or SiteInfo()
+        self.history = history or History.unavailable("no history was given to the renderer")
+        self._changelog_dates = self._dates_shown()
+        self.citations = citations or Citations(graph, self.info, history=self.history)
+        self.downloads = downloads
+        self._urls: dict[tuple[str, str], str] = {}
+        self._titles: dict[tuple[str, str], Markup] = {}
+        self._references: dict[str, str] = {}
+        self._templates: dict[str, Template] = {}
+        self.env = _environment()
+        self.context: dict[str, Any] = dict(
+            link=self.link, url=self.url, graph=graph, info=self.info,
+            weakest_certainty=self.weakest_certainty,
+            evidence_table=self.evidence_table, uses_table=self.uses_table,
+            claim_line=self.claim_line, reference=self.reference, map_chip=self.map_chip,
+            formatted_reference=self.formatted_reference, cite_this=self.cite_this,
+            downloads=self.downloads, citation_style_name=self.citations.formatter.style_title,
+            theme_chart=lambda: claims_by_theme_chart(graph), source_chart=lambda: sources_by_type_chart(graph),
+            last_updated=self.last_updated, base_updated=self.base_updated, history=self.history,
+            contested_count=lambda claims: sum(1 for claim in claims if graph.is_contested(claim)),
+        )
+        """What templates see besides the environment's globals: this graph and its helpers."""
+
+    def _record_url(self, record: Record) -> str:
+        key = (record.kind, record.id)
+        url = self._urls.get(key)
+        if url is None:
+            url = self._urls[key] = page_url(page_uri(record.kind, record.id), self.info.directory_urls)
+        return url
+
+    @pass_context
+    def url(self, context: Any, target_uri: str) -> str:
+        """A relative link from the page being rendered to a page of the docs tree (``methods.md``)."""
+        return href(context["page_url"], page_url(target_uri, self.info.directory_urls))
+
+    @pass_context
+    def link(self, context: Any, record: Record, label: str | None = None) -> Markup:
+        return self.link_from(context["page_url"], record, label)
+
+    def link_from(self, from_url: str, record: Record, label: str | None = None) -> Markup:
+        """A link to a record's page, its title the link text (or ``label``, with the title as tooltip).
+
+        Addresses of pages are made of folder names and record ids (lowercase letters, digits and
+        hyphens), so they need no escaping; titles are escaped once per record.
+        """
+        target = href(from_url, self._record_url(record))
+        key = (record.kind, record.id)
+        title = self._titles.get(key)
+        if title is None:
+            title = self._titles[key] = text(record.title_text)
+        if label is None or " ".join(label.split()) == " ".join(record.title_text.split()):
+            # No tooltip when it would repeat the link text: screen readers would read it twice.
+            return Markup(f'<a href="{target}">{title}</a>')
+        return Markup(f'<a href="{target}" title="{escape_attribute(record.title_text)}">{text(label)}</a>')
+
+    def render(self, template: str, uri: str, title: str, **context: Any) -> GeneratedPage:
+        headings: list[Heading] = []
+        if template not in self._templates:
+            self._templates[template] = self.env.get_template(template)
+        body = self._templates[template].render(
+            self.context, page_uri=uri, page_url=page_url(uri, self.info.directory_urls), headings=headings,
+            **context)
+        return GeneratedPage(title=title, body=body, headings=headings)
+
+    def pages(self) -> dict[str, GeneratedPage | str]:
+        """Every generated page: src_uri → its :class:`GeneratedPage` (or Markdown, for the tags page)."""
+        g = self.graph
+        pages: dict[str, GeneratedPage | str] = {}
+        home = pages["index.md"] = self.render("home.html.j2", "index.md", self.info.name, **self._home_context())
+        home.hide.append("navigation")
+        home.search = " ".join(filter(None, [self.info.name, self.info.description]))
+        pages[EVIDENCE_MAP] = self.render("evidence_map.html.j2", EVIDENCE_MAP, "Evidence map",
+                                               **self._map_context())
+        pages[TAGS_URI] = TAGS_PAGE
+        changelog = pages[CHANGELOG] = self.render("changelog.html.j2", CHANGELOG, "Changelog",
+                                                   **self._changelog_context())
+        changelog.search = "What changed in the evidence base, newest first."
+        if self.downloads is not None:
+            downloads = pages[DOWNLOADS_URI] = self.render("downloads.html.j2", DOWNLOADS_URI, "Downloads")
+            downloads.search = "Downloads: " + "; ".join(f"{d.name}, {d.title}" for d in self.downloads)
+        collections: dict[str, dict[str, Record]] = {
+            "theme": g.themes, "claim": g.claims, "source": g.sources, "study": g.studies,
+            "recommendation": g.recommendations, "question": g.questions,
+        }  # type: ignore[dict-item]
+        record_pages = self._record_pages([(kind, record_id) for kind, records in collections.items()
+                                           for record_id in records if page_uri(kind, record_id) not in self.reuse])
+        record_pages.update(self.reuse)
+        for kind, records in collections.items():
+            uri = section_uri(kind)
+            pages[uri] = self.render(f"{kind}_index.html.j2", uri, KINDS[kind].plural.capitalize(),
+                                     records=self._sorted(kind, records))
+            for record_id in records:
+                uri = page_uri(kind, record_id)
+                pages[uri] = record_pages[uri]
+        return pages
+
+    def _record_pages(self, wanted: list[tuple[str, str]]) -> dict[str, GeneratedPage]:
+        """The page of each (kind, id), by uri; many are rendered by worker processes (:mod:`.workers`),
+        after every source's reference is formatted here, once, for all of them."""
+        if len(wanted) < PARALLEL_MIN_PAGES or workers.worker_count() < 2:
+            return dict(_render_record_pages(self, wanted))
+        self.citations.prepare_references()
+        return {uri: page for pages in workers.map_in_workers(_render_record_pages, self, workers.share(wanted))
+                for uri, page in pages}
+
+    def _sorted(self, kind: str, records: dict[str, Record]) -> list[Record]:
+        if kind == "claim":
+            return sorted(records.values(), key=lambda c: (CERTAINTY_ORDER.index(c.certainty),  # type: ignore
+                                                           c.statement.lower()))
+        if kind == "source":
+            return sorted(records.values(), key=lambda s: (s.date or "", s.title), reverse=True)  # type: ignore
+        return sorted(records.values(), key=lambda r: r.title_text.lower())
+
+
+PARALLEL_MIN_PAGES = 1000
+"""Fewer record pages than this are rendered in this process: starting workers would cost more than it saves."""
+
+
+def _render_record_pages(renderer: Renderer, wanted: list[tuple[str, str]]) -> list[tuple[str, GeneratedPage]]:
+    return [(page_uri(kind, record_id), renderer.record_page(kind, record_id)) for kind, record_id in wanted]
+
+
+def render_pages(graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,
+                 citations: Citations | None = None, downloads: list[Download] | None = None,
+                 reuse: Mapping[str, GeneratedPage] | None = None) -> dict[str, GeneratedPage | str]:
+    """Every generated page of the site, keyed by its path in the docs tree: a :class:`GeneratedPage`,
+    or Markdown for the tags page. With ``downloads``, also the Downloads page that lists them.
+
+    Record pages in ``reuse`` are taken as they are (see :func:`graph.affected`); the other pages are rendered.
+    """
+    return Renderer(graph, info, history, citations=citations, downloads=downloads, reuse=reuse).pages()
