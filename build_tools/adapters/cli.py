@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from build_tools.adapters.project import Project, ProjectError
 from build_tools.engine import findings as fmt
 from build_tools.engine.cache import DEFAULT_PATH as DEFAULT_CACHE
 from build_tools.engine.history import read_history
@@ -183,20 +184,12 @@ def _export(args: argparse.Namespace) -> int:
 
     info, evidence = SiteInfo(date=build_date()), Path("evidence")
     if args.config_file.is_file():
-        from mkdocs.config import load_config
-        from mkdocs.exceptions import ConfigurationError
-
         try:
-            config = load_config(str(args.config_file))
-        except (ConfigurationError, OSError) as exc:
-            print(f"error: {args.config_file}: {exc}", file=sys.stderr)
+            project = Project.read(args.config_file)
+        except ProjectError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return 2
-        plugin = config.plugins["evidence"].config if "evidence" in config.plugins else None
-        info = SiteInfo(config.site_name, config.site_description or "", url=config.site_url or "",
-                        directory_urls=config.use_directory_urls, author=config.site_author, date=info.date,
-                        citation_style=plugin.citation_style if plugin else "apa")
-        if plugin:
-            evidence = args.config_file.resolve().parent / plugin.evidence
+        info, evidence = project.info(date=info.date), project.evidence
     if args.site_url is not None:
         info = SiteInfo(**{**info.__dict__, "url": args.site_url})
     from build_tools.engine.history import read_history
@@ -240,15 +233,11 @@ def _links(args: argparse.Namespace) -> int:
 
 def _configured_archive() -> Path | None:
     """The archive folder mkdocs.yml names, when run from the project root."""
-    from mkdocs.exceptions import ConfigurationError
-
-    from build_tools.tooling.check import Project
-
     if not Path("mkdocs.yml").is_file():
         return None
     try:
-        return Project.from_config(Path("mkdocs.yml")).archive
-    except (ConfigurationError, KeyError, OSError):
+        return Project.read(Path("mkdocs.yml")).archive
+    except ProjectError:
         return None
 
 

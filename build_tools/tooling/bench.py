@@ -142,10 +142,10 @@ def _record_folders() -> list[str]:
 def _nav(config: Path) -> tuple[list[Any], list[str]]:
     """The project's nav, and the hand-written pages in it (which the bench replaces with plain stand-ins:
     the real ones link to records of the real base)."""
-    from mkdocs.config import load_config
+    from build_tools.adapters.project import Project
 
-    settings = load_config(str(config))
-    nav, docs_dir = settings.nav or [], Path(settings.docs_dir)
+    project = Project.read(config)
+    nav, docs_dir = project.settings.get("nav") or [], project.docs_dir
     targets = [next(iter(entry.values())) if isinstance(entry, dict) else entry for entry in nav]
     return nav, [t for t in targets if isinstance(t, str) and (docs_dir / t).is_file()]
 

@@ -11,9 +11,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from build_tools.adapters.project import Project
 from build_tools.engine import findings as fmt
 from build_tools.engine.history import read_history
 from build_tools.engine.load import display_path
@@ -21,28 +21,6 @@ from build_tools.engine.validate import run
 from build_tools.tooling.invocation import invocation
 
 STEPS = ("lint", "validate", "build", "links", "tests")
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where things are, as ``mkdocs.yml`` says (the single place that says it)."""
-
-    root: Path
-    config_file: Path
-    evidence: Path
-    archive: Path | None
-    site_dir: Path
-
-    @classmethod
-    def from_config(cls, config_file: Path) -> Project:
-        from mkdocs.config import load_config
-
-        config = load_config(str(config_file))
-        root = config_file.resolve().parent
-        plugin = config.plugins["evidence"].config
-        archive = plugin.archive  # mkdocs.yml reads $EVIDENCE_ARCHIVE itself (!ENV)
-        return cls(root, config_file.resolve(), root / plugin.evidence, root / archive if archive else None,
-                   Path(config.site_dir))
 
 
 def build_site(project: Project, site_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -56,7 +34,7 @@ def build_site(project: Project, site_dir: Path) -> subprocess.CompletedProcess[
 def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "text",
          changed: list[Path] | None = None, pytest_args: Sequence[str] = ()) -> int:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # keep order with child processes
-    project = Project.from_config(config_file)
+    project = Project.read(config_file)
     results: dict[str, bool | None] = {}
 
     def step(name: str, action: Callable[[], bool]) -> None:
