@@ -117,8 +117,10 @@ def test_check_runs_every_step_and_passes_on_a_good_project(project):
     _check_project(project)
     result = _run(project, "check")
     assert result.returncode == 0, result.stdout + result.stderr
-    for step in ("lint", "validate", "build", "links", "tests"):
+    for step in ("lint", "validate", "build", "links", "engines", "tests"):
         assert f"--> {step}: ok" in result.stdout
+    for engine in ("mkdocs", "properdocs", "zensical"):
+        assert f"{engine} build --strict, the tree `generate" in result.stdout
     assert (project.root / "site" / "index.html").is_file()
     assert "1 passed" in result.stdout
 
@@ -133,7 +135,7 @@ def test_check_fails_on_a_broken_quote_and_keeps_the_previous_site(project):
     assert result.returncode == 1
     assert "effect-unknown.yaml:" in result.stdout and "quote-not-found" in result.stdout
     assert "--> validate: FAILED" in result.stdout and "--> build: FAILED" in result.stdout
-    assert "check failed: validate, build, links" in result.stdout
+    assert "check failed: validate, build, links, engines" in result.stdout
     assert (project.root / "site" / "marker.txt").read_text(encoding="utf-8") == "previous build"
     assert not list(project.root.glob(".site-*")), "the staging folder of the failed build was left behind"
 

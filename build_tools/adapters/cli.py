@@ -1,4 +1,4 @@
-"""Command line: ``python -m build_tools validate | new | schema | export | links | check``.
+"""Command line: ``python -m build_tools validate | new | schema | export | generate | links | bench | check``.
 
 Exit codes: 0 success, 1 findings (errors), 2 usage error.
 """
@@ -65,6 +65,19 @@ def _parser() -> argparse.ArgumentParser:
                         help="evidence folder (default: the one mkdocs.yml names, else evidence)")
     export.add_argument("--site-url", default=None, help="address the site is published at, for record addresses")
 
+    generate = commands.add_parser(
+        "generate", help="write the site as a docs tree (pages, downloads, redirects, theme, mkdocs.yml) that "
+                         "MkDocs, ProperDocs or Zensical build without the evidence plugin")
+    generate.add_argument("out", type=Path, help="folder to write the tree to (new, empty, or written by generate)")
+    generate.add_argument("--config-file", default=Path("mkdocs.yml"), type=Path,
+                          help="the project's mkdocs.yml (default: mkdocs.yml)")
+    generate.add_argument("--archive", type=Path, default=None,
+                          help=f"folder of archived source texts (default: ${ARCHIVE_ENV}, else the archive "
+                               "mkdocs.yml names)")
+    generate.add_argument("--site-url", default=None, help="address the site is published at (default: site_url)")
+    generate.add_argument("--engine", choices=("mkdocs", "zensical"), default="mkdocs",
+                          help="what will build the tree: mkdocs (MkDocs or ProperDocs; the default) or zensical")
+
     links = commands.add_parser("links", help="check every link and #anchor of the built site")
     links.add_argument("--site", default=Path("site"), type=Path, help="the built site (default: site)")
     links.add_argument("--external", action="store_true",
@@ -110,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         return _links(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "generate":
+        return _generate(args)
     if args.command == "bench":
         from build_tools.tooling import bench
 
@@ -211,6 +226,26 @@ def _export(args: argparse.Namespace) -> int:
         path = args.out / download.name
         path.write_text(download.content, encoding="utf-8", newline="")
         print(f"wrote {path} ({download.size} bytes)")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from build_tools.adapters.generate import GenerateError, generate
+
+    archive = args.archive or (Path(os.environ[ARCHIVE_ENV]) if os.environ.get(ARCHIVE_ENV) else None)
+    if not args.config_file.is_file():
+        print(f"error: {args.config_file} not found: run from the project root, or give --config-file",
+              file=sys.stderr)
+        return 2
+    try:
+        result = generate(args.config_file, args.out, archive=archive, site_url=args.site_url, engine=args.engine)
+    except GenerateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    config = result.out / "mkdocs.yml"
+    tools = ["zensical"] if args.engine == "zensical" else ["mkdocs", "properdocs"]
+    print(f"wrote {result.out}/ ({result.pages} pages, {result.files} files): build it with "
+          + " or ".join(f"`{tool} build --strict -f {config}`" for tool in tools))
     return 0
 
 

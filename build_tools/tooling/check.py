@@ -1,14 +1,17 @@
 """``python -m build_tools check``: everything CI checks, in one local command.
 
-Lint, validate (strict), build the site (strict), check its links, run the tests.
+Lint, validate (strict), build the site (strict, with ProperDocs), check its links, build it with every
+supported engine (MkDocs with the plugin; the ``generate`` tree with MkDocs, ProperDocs, Zensical), run the tests.
 Every step runs even when an earlier one fails (except the link check, which
 needs a site), so one run shows every problem; the exit code is 1 if any failed.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,15 +23,49 @@ from build_tools.engine.load import display_path
 from build_tools.engine.validate import run
 from build_tools.tooling.invocation import invocation
 
-STEPS = ("lint", "validate", "build", "links", "tests")
+STEPS = ("lint", "validate", "build", "links", "engines", "tests")
+ENGINE = "properdocs"
+"""What builds the site: ProperDocs, the maintained fork of MkDocs 1.x (README: engines)."""
 
 
-def build_site(project: Project, site_dir: Path) -> subprocess.CompletedProcess[str]:
-    """``mkdocs build --strict``; the evidence plugin swaps the new site in only if the build succeeds."""
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(project.config_file),
-         "--site-dir", str(site_dir)],
-        cwd=project.root, capture_output=True, text=True, check=False)
+def build_site(project: Project, site_dir: Path, engine: str = ENGINE,
+               config_file: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``properdocs build --strict`` (or ``mkdocs``, ``zensical``); the evidence plugin swaps the new site in
+    only if the build succeeds. Zensical has no ``--site-dir``: it builds into ``site/`` beside the config."""
+    config = config_file or project.config_file
+    options = [] if engine == "zensical" else ["--site-dir", str(site_dir)]
+    return subprocess.run([sys.executable, "-m", engine, "build", "--strict", "--config-file", str(config), *options],
+                          cwd=config.parent, capture_output=True, text=True, check=False)
+
+
+def check_engines(project: Project) -> bool:
+    """The site builds with MkDocs as with ProperDocs, and the tree ``generate`` writes builds without the
+    plugin with MkDocs, ProperDocs and (when installed) Zensical. Prints a line per build."""
+    from build_tools.adapters.generate import GenerateError, generate
+
+    builds: list[tuple[str, str, Path | None]] = [("mkdocs", "the site, with the evidence plugin", None)]
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="engines-") as folder:
+        work = Path(folder)
+        for engine in ("mkdocs", "zensical"):
+            if engine == "zensical" and importlib.util.find_spec("zensical") is None:
+                print("zensical: not installed (pip install -e '.[test]'), its build is left out")
+                continue
+            try:
+                tree = generate(project.config_file, work / f"tree-{engine}", engine=engine).out
+            except GenerateError as exc:
+                print(f"generate --engine {engine}: FAILED\n{exc}")
+                ok = False
+                continue
+            for builder in (("mkdocs", "properdocs") if engine == "mkdocs" else ("zensical",)):
+                builds.append((builder, f"the tree `generate --engine {engine}` wrote", tree / "mkdocs.yml"))
+        for number, (engine, what, config) in enumerate(builds):
+            result = build_site(project, work / f"site-{number}", engine, config)
+            print(f"{engine} build --strict, {what}: {'ok' if result.returncode == 0 else 'FAILED'}")
+            if result.returncode:
+                print((result.stdout + result.stderr).strip())
+                ok = False
+    return ok
 
 
 def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "text",
@@ -83,10 +120,13 @@ def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "t
         print(format_report(report))
         return report.ok
 
+    def engines() -> bool:
+        return check_engines(project)
+
     def tests() -> bool:
         return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=project.root).returncode == 0
 
-    for name, action in zip(STEPS, (lint, validate, build, links, tests), strict=True):
+    for name, action in zip(STEPS, (lint, validate, build, links, engines, tests), strict=True):
         step(name, action)
     failed = [name for name, ok in results.items() if ok is False]
     _heading("summary")

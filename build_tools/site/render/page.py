@@ -20,6 +20,11 @@ class Heading:
     text: str
     """Plain text."""
 
+    def html(self) -> Markup:
+        """The heading as the page has it: with its permalink, as Python-Markdown's toc extension writes one."""
+        return Markup(f'<h{self.level} id="{self.id}">{text(self.text)}<a class="headerlink" href="#{self.id}" '
+                      f'title="Permanent link">&para;</a></h{self.level}>')
+
 
 @dataclass
 class GeneratedPage:
@@ -69,9 +74,9 @@ class GeneratedPage:
 def heading(headings: list[Heading], level: int, title: str, anchor: str | None = None) -> Markup:
     """A heading with its permalink, as Python-Markdown's toc extension writes one; recorded for the page's TOC."""
     anchor = unique(anchor or slugify(title, "-"), {h.id for h in headings})
-    headings.append(Heading(level, anchor, " ".join(title.split())))
-    return Markup(f'<h{level} id="{anchor}">{text(title)}<a class="headerlink" href="#{anchor}" '
-                  f'title="Permanent link">&para;</a></h{level}>')
+    entry = Heading(level, anchor, " ".join(title.split()))
+    headings.append(entry)
+    return entry.html()
 
 
 @pass_context

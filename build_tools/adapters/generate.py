@@ -1,0 +1,292 @@
+"""``python -m build_tools generate OUT``: the whole site as a plain docs tree that builds without our plugin.
+
+MkDocs 1.x is frozen and Material reaches end of life in 2027; Zensical, its
+successor, runs no third-party plugins and asks for generated pages to be
+written before the build. This adapter writes them: ``OUT/mkdocs.yml`` (the
+project's settings, less the ``evidence`` and ``redirects`` plugins), and
+``OUT/docs/`` with the hand-written pages (``[](kind:id)`` links resolved),
+every generated page as Markdown with its front matter, the downloads, a
+forwarding page at every former address, and the theme overrides in
+``OUT/overrides/``. ``mkdocs build``, ``properdocs build`` and ``zensical
+build`` then build it as it is.
+
+What the plugin does that a plain tree cannot: "Edit this page" links (a
+record's page would point at a Markdown file that is not in the repository,
+so the tree has none), and ``rel="noopener noreferrer"`` on external links of
+hand-written pages (generated pages carry it already). Each page's JSON-LD is
+in its body rather than its ``<head>``, which search engines read all the same.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from build_tools.adapters.project import Project, ProjectError
+from build_tools.engine.findings import format_text
+from build_tools.engine.history import read_history
+from build_tools.engine.validate import run
+from build_tools.site.assemble import SiteContent, assemble
+from build_tools.site.info import build_date
+from build_tools.site.render import NAV_PAGES, GeneratedPage, escape_inline, href, page_url, relative
+from build_tools.site.xrefs import resolve_xrefs
+
+ENGINES = ("mkdocs", "zensical")
+"""``mkdocs`` also serves ProperDocs, which builds what MkDocs builds."""
+DOCS = "docs"
+OVERRIDES = "overrides"
+CONFIG = "mkdocs.yml"
+PLUGINS_LEFT_OUT = {"evidence", "redirects"}
+"""The plugin itself, and mkdocs-redirects: its pages are written into the tree instead."""
+_SNIPPET = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"']+)["']\s*$""", re.M)
+
+
+class GenerateError(Exception):
+    """The tree cannot be written: invalid records, a broken link, a file where a generated one goes."""
+
+
+@dataclass
+class Generated:
+    out: Path
+    pages: int
+    """Markdown pages in the docs tree, hand-written and generated."""
+    files: int
+    """Every file written."""
+
+
+def generate(config_file: Path, out: Path, *, archive: Path | None = None, site_url: str | None = None,
+             engine: str = "mkdocs") -> Generated:
+    """Write the docs tree of the project configured in ``config_file`` into ``out`` (emptied first, unless it
+    holds something other than a tree this command wrote). Records are validated first, quotes against
+    ``archive`` (default: the one ``mkdocs.yml`` names). ``engine``: ``mkdocs`` (also ProperDocs) or
+    ``zensical``, which reads links in a page's HTML as paths of Markdown files, not as addresses."""
+    if engine not in ENGINES:
+        raise GenerateError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
+    try:
+        project = Project.read(config_file)
+    except ProjectError as exc:
+        raise GenerateError(str(exc)) from None
+    history = read_history(project.evidence)
+    report = run(project.evidence, archive or project.archive, history=history)
+    if not report.ok:
+        raise GenerateError(f"the evidence records have {len(report.errors)} errors:\n"
+                            + format_text(report.findings))
+    info = project.info(date=build_date(), url=site_url)
+    site = assemble(report.graph, info, history)
+    _prepare(out)
+    docs = out / DOCS
+    hand_written = _copy_hand_written(project, report.graph, docs)
+    written = len(hand_written)
+    for uri, content in site.download_files().items():
+        _write(docs, uri, content, hand_written)
+        written += 1
+    addresses = _addresses([*hand_written, *site.pages], info.directory_urls) if engine == "zensical" else None
+    for uri, page in site.pages.items():
+        text = page if isinstance(page, str) else markdown_page(page, site.json_ld.get(uri))
+        if addresses is not None:
+            text = links_to_files(text, uri, addresses, info.directory_urls)
+        _write(docs, uri, text, hand_written)
+        written += 1
+    for old, new in {**_configured_redirects(project), **site.redirects}.items():
+        _write(docs, _redirect_file(old, info.directory_urls), redirect_page(old, new, info.directory_urls),
+               hand_written)
+        written += 1
+    written += _copy_overrides(project, out / OVERRIDES) + _copy_snippets(project, out)
+    (out / CONFIG).write_text(_config(project, site, out), encoding="utf-8")
+    pages = sum(1 for _ in docs.rglob("*.md"))
+    return Generated(out, pages, written + 1)
+
+
+# --- pages ------------------------------------------------------------------------------------------------
+
+def markdown_page(page: GeneratedPage, json_ld: str | None = None) -> str:
+    """A generated page as Markdown any engine reads: front matter, then its HTML with each heading as a
+    Markdown heading (so that the engine makes the table of contents and permalinks), the JSON-LD last."""
+    meta = dict(page.meta)
+    if page.search is None:
+        meta["search"] = {"exclude": True}
+    body = page.body
+    for heading in page.headings:
+        markup = heading.html()
+        if markup not in body:
+            raise AssertionError(f"heading {heading.id!r} of {page.title!r} is not in its page as the renderer "
+                                 "writes headings")
+        body = body.replace(markup, f"\n\n{'#' * heading.level} {escape_inline(heading.text)} {{#{heading.id}}}\n\n",
+                            1)
+    if json_ld:
+        body += f"\n\n{json_ld}\n"
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=10_000)
+    return f"---\n{front}---\n\n{body.strip()}\n"
+
+
+_HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|#|/)([^"#]*)(#[^"]*)?"')
+
+
+def _addresses(uris: list[str], directory_urls: bool) -> dict[str, str]:
+    """Each page's address below the site root, without its final slash, and the page's path in the docs tree."""
+    return {page_url(uri, directory_urls).rstrip("/") or ".": uri for uri in uris if uri.endswith(".md")}
+
+
+def links_to_files(text: str, src_uri: str, addresses: dict[str, str], directory_urls: bool = True) -> str:
+    """A page's links to other pages (``../../sources/b/``, relative to its address) as links to their Markdown
+    files (``../sources/b.md``, relative to the page's own file), for an engine that reads every link in the
+    HTML that way and makes it an address itself, as Zensical does; links to files stay links to files."""
+    here = page_url(src_uri, directory_urls)
+    base = here if here.endswith("/") or not here else posixpath.dirname(here)
+
+    def replace(match: re.Match[str]) -> str:
+        target = posixpath.normpath(posixpath.join(base, html.unescape(match.group(1)))) if match.group(1) else ""
+        uri = addresses.get(target or ".") if match.group(1) else src_uri
+        path = relative(src_uri, uri if uri is not None else target)
+        return f'href="{html.escape(path, quote=True)}{match.group(2) or ""}"'
+
+    return _HREF.sub(replace, text)
+
+
+def redirect_page(old_uri: str, new_uri: str, directory_urls: bool = True) -> str:
+    """A page at a former address that forwards to the current one, ``#anchor`` included (as mkdocs-redirects
+    writes them)."""
+    target = html.escape(href(page_url(old_uri, directory_urls), page_url(new_uri, directory_urls)), quote=True)
+    return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Redirecting…</title>\n'
+            f'<link rel="canonical" href="{target}">\n<meta name="robots" content="noindex">\n'
+            f'<script>var anchor=window.location.hash.substr(1);location.href="{target}"+(anchor?"#"+anchor:"")'
+            f'</script>\n<meta http-equiv="refresh" content="0; url={target}">\n</head>\n<body>\n'
+            f'Redirecting to <a href="{target}">{target}</a>…\n</body>\n</html>\n')
+
+
+def _redirect_file(old_uri: str, directory_urls: bool) -> str:
+    """Where the forwarding page for ``old_uri`` (``claims/old.md``) goes: ``claims/old/index.html``."""
+    url = page_url(old_uri, directory_urls)
+    return f"{url}index.html" if url.endswith("/") or not url else url
+
+
+# --- files --------------------------------------------------------------------------------------------------
+
+_MARK = ".generated-by-build-tools"
+
+
+def _prepare(out: Path) -> None:
+    """An empty ``out``: a tree this command wrote before is removed; anything else is left alone."""
+    if out.exists() and not out.is_dir():
+        raise GenerateError(f"{out} is a file: give a folder to write the docs tree to")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / _MARK).is_file():
+            raise GenerateError(f"{out} is not empty and was not written by `generate`: give an empty or new folder")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / _MARK).write_text("Written by `python -m build_tools generate`: the next run replaces this folder.\n",
+                             encoding="utf-8")
+
+
+def _write(docs: Path, uri: str, content: str, hand_written: set[str]) -> None:
+    if uri in hand_written:
+        raise GenerateError(f"{uri} is generated from the records: remove or rename the hand-written file")
+    path = docs / uri
+    if path.exists():
+        raise GenerateError(f"{uri}: two generated files at one address (a redirect onto a page?)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8", newline="")
+
+
+def _copy_hand_written(project: Project, graph: Any, docs: Path) -> set[str]:
+    """Every file of ``docs_dir``, Markdown pages with their ``[](kind:id)`` links resolved. Returns their paths."""
+    source = project.docs_dir
+    copied: set[str] = set()
+    errors: list[str] = []
+    for path in sorted(source.rglob("*")):
+        if not path.is_file():
+            continue
+        uri = path.relative_to(source).as_posix()
+        target = docs / uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".md":
+            shown = path.relative_to(project.root).as_posix() if path.is_relative_to(project.root) else str(path)
+            text, found = resolve_xrefs(path.read_text(encoding="utf-8-sig"), graph, uri, shown)
+            errors += found
+            target.write_text(text, encoding="utf-8")
+        else:
+            shutil.copyfile(path, target)
+        copied.add(uri)
+    if errors:
+        raise GenerateError("unknown cross-references:\n" + "\n".join(errors)
+                            + "\nuse [](kind:id) with the id of an existing record")
+    return copied
+
+
+def _copy_overrides(project: Project, target: Path) -> int:
+    custom_dir = (project.settings.get("theme") or {}).get("custom_dir") if isinstance(
+        project.settings.get("theme"), dict) else None
+    if not custom_dir:
+        return 0
+    source = project.root / str(custom_dir)
+    shutil.copytree(source, target)
+    return sum(1 for path in target.rglob("*") if path.is_file())
+
+
+def _copy_snippets(project: Project, out: Path) -> int:
+    """Files the hand-written pages include with ``--8<--`` (pymdownx.snippets), relative to the config folder
+    as ``base_path: [!relative $config_dir]`` says: only files of the project, never of the archive."""
+    archive = project.archive.resolve() if project.archive else None
+    copied = 0
+    for page in project.docs_dir.rglob("*.md"):
+        for name in _SNIPPET.findall(page.read_text(encoding="utf-8-sig")):
+            source = (project.root / name).resolve()
+            if not source.is_relative_to(project.root) or (archive and source.is_relative_to(archive)):
+                raise GenerateError(f"{page.relative_to(project.root)}: includes {name}, which is not a file of "
+                                    "the project: only the project's own files are published")
+            if source.is_file() and not (out / name).exists():
+                (out / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, out / name)
+                copied += 1
+    return copied
+
+
+def _configured_redirects(project: Project) -> dict[str, str]:
+    """Redirects written in ``mkdocs.yml`` (mkdocs-redirects' ``redirect_maps``), kept beside the records'."""
+    for entry in project.settings.get("plugins") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("redirects"), dict):
+            return {str(k): str(v) for k, v in (entry["redirects"].get("redirect_maps") or {}).items()}
+    return {}
+
+
+# --- the configuration ----------------------------------------------------------------------------------
+
+def _config(project: Project, site: SiteContent, out: Path) -> str:
+    """The project's settings for the tree: same theme, extensions and navigation; docs and overrides inside
+    ``out``; no plugin of ours; record pages outside the navigation, as the plugin marks them."""
+    settings = project.resolve_relative(project.settings, out)
+    settings.pop("watch", None)
+    settings["docs_dir"] = DOCS
+    settings.pop("site_dir", None)
+    plugins = [entry for entry in settings.get("plugins") or []
+               if (entry if isinstance(entry, str) else next(iter(entry), "")) not in PLUGINS_LEFT_OUT]
+    settings["plugins"] = plugins
+    theme = settings.get("theme")
+    if isinstance(theme, dict) and theme.get("custom_dir"):
+        theme["custom_dir"] = OVERRIDES
+    settings["edit_uri"] = ""  # a generated page has no file of its own in the repository to edit
+    for key in ("edit_uri_template",):
+        settings.pop(key, None)
+    folders = sorted({uri.split("/", 1)[0] for uri in site.pages if "/" in uri} | {"downloads"})
+    patterns = [f"/{folder}/*" for folder in folders]
+    patterns += [f"!/{uri}" for uri in sorted(NAV_PAGES) if "/" in uri]
+    patterns += [f"/{uri}" for uri in site.pages if "/" not in uri and uri not in NAV_PAGES]
+    settings["not_in_nav"] = "\n".join(patterns) + "\n"
+    header = ("# Written by `python -m build_tools generate` from the project's mkdocs.yml: build with\n"
+              "# `mkdocs build`, `properdocs build` or `zensical build`. Edit the project, not this file.\n")
+    return header + yaml.dump(settings, Dumper=_ConfigDumper, sort_keys=False, allow_unicode=True, width=110)
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    """Writes text of several lines as a literal block (``not_in_nav: |``), as a person would."""
+
+
+_ConfigDumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
