@@ -95,24 +95,3 @@ def test_outside_serve_dirty_nothing_is_kept_or_reused(base, monkeypatch):
     DirtyServe.remember(graph, render_pages(graph, INFO), INPUTS)
     assert DirtyServe.previous is None
     assert DirtyServe.reusable(graph, INPUTS) == {}
-
-
-def test_theme_templates_compiled_for_one_build_serve_the_next(tmp_path, monkeypatch):
-    """MkDocs makes a new Jinja environment for each build; the plugin gives each the same compiled templates."""
-    from jinja2 import Environment, FileSystemLoader
-
-    from build_tools.adapters.mkdocs import plugin, serve
-
-    (tmp_path / "main.html").write_text("<p>{{ words }}</p>")
-    monkeypatch.setattr(serve, "THEME_BYTECODE", serve._MemoryBytecodeCache())
-    compiled = []
-    original = Environment.compile
-    monkeypatch.setattr(Environment, "compile", lambda self, *a, **k: compiled.append(a) or original(self, *a, **k))
-    for build in range(2):
-        env = plugin.EvidencePlugin.on_env(plugin.EvidencePlugin(), Environment(loader=FileSystemLoader(tmp_path)),
-                                           config=None, files=None)
-        assert env.get_template("main.html").render(words="hello") == "<p>hello</p>"
-        assert len(compiled) == 1, f"build {build} compiled the template again"
-    (tmp_path / "main.html").write_text("<p>{{ words }}!</p>")
-    env = Environment(loader=FileSystemLoader(tmp_path), bytecode_cache=serve.THEME_BYTECODE)
-    assert env.get_template("main.html").render(words="hello") == "<p>hello!</p>", "an edited template is new"

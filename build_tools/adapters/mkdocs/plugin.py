@@ -23,7 +23,6 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from build_tools.adapters.mkdocs import serve
 from build_tools.adapters.mkdocs.pages import RenderedPage
 from build_tools.adapters.mkdocs.serve import DirtyServe, templates_stamp
 from build_tools.adapters.mkdocs.staging import StagedSite
@@ -189,7 +188,6 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             errors, self.xref_errors = self.xref_errors, []
             raise PluginError("unknown cross-references:\n" + "\n".join(errors)
                               + "\nuse [](kind:id) with the id of an existing record")
-        env.bytecode_cache = serve.THEME_BYTECODE
         return env
 
     def on_page_context(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:

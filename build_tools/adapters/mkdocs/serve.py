@@ -1,4 +1,8 @@
-"""What ``mkdocs serve`` keeps from one build to the next, so that an edit is served in about a second.
+"""What ``mkdocs serve --dirty`` keeps from one build to the next, so that an edit is served in about a second.
+
+At 1,000 claims (``bench --serve``), reusing the pages an edit cannot change serves an edited claim in
+0.8 to 1.2 s; rendering every page again takes 3.6 s. (Keeping Material's compiled templates between builds
+was measured too: under 0.1 s, within the machine's noise, so it went.)
 
 MkDocs re-creates plugins on every rebuild of ``serve``, hence state on classes and in the module.
 """
@@ -8,7 +12,6 @@ from __future__ import annotations
 import os
 from typing import ClassVar
 
-from jinja2.bccache import Bucket, BytecodeCache
 from mkdocs.structure.files import File
 
 from build_tools.engine.graph import Graph, affected
@@ -54,26 +57,6 @@ class DirtyServe:
         if cls.rendered.get(file.src_uri) == digest:
             file.is_modified = lambda: False  # type: ignore[method-assign]
         cls.rendered[file.src_uri] = digest
-
-
-class _MemoryBytecodeCache(BytecodeCache):
-    """The theme's templates, compiled: MkDocs makes a new Jinja environment for every build, so `serve`
-    compiled all of Material's templates again after each edit (a tenth of a second and more). Jinja checks
-    each template's source against what was compiled, so an edited template is compiled again."""
-
-    def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        code = self.compiled.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
-
-
-THEME_BYTECODE = _MemoryBytecodeCache()
 
 
 def templates_stamp() -> tuple[tuple[str, int], ...]:
