@@ -14,7 +14,7 @@ from .harness import CHROMIUM, DESKTOP, Site, archive_dir, launch_chromium, page
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     if not archive_dir().is_dir():
         pytest.skip(f"the source archive {archive_dir()} is missing: the real site cannot be built")
@@ -22,7 +22,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install -y chromium); "
@@ -35,7 +35,7 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def types() -> dict[str, str]:
     """Page type name → path of one page of that type."""
     return page_types()

@@ -28,22 +28,29 @@ MEASURE = r"""() => {
     }
   }
   const measure = document.createElement('canvas').getContext('2d');
+  // the text a cell shows: not what only screen readers hear (.ev-sr, one pixel wide by design)
+  const shown = cell => {
+    const copy = cell.cloneNode(true);
+    copy.querySelectorAll('.ev-sr').forEach(hidden => hidden.remove());
+    copy.querySelectorAll('br').forEach(br => br.replaceWith(' '));
+    return copy.textContent.replace(/\s+/g, ' ');
+  };
   // a word of up to 20 letters (hyphens and slashes may break) wider than the cell is cut in two: hard to read
   const brokenWord = cell => {
     const style = getComputedStyle(cell);
     measure.font = style.font;
     const inner = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    return cell.innerText.split(/[\s\/\u2010-\u2015-]+/).filter(w => w.length <= 20)
+    return shown(cell).split(/[\s\/\u2010-\u2015-]+/).filter(w => w.length <= 20)
       .find(w => measure.measureText(w).width > inner + 1);
   };
   const tables = [...document.querySelectorAll('.md-content table')].map(table => {
     const box = scroller(table);
     const fits = table.getBoundingClientRect().width <= table.parentElement.getBoundingClientRect().width + 1;
     const cramped = [...table.querySelectorAll('th, td')]
-      .filter(cell => cell.innerText.trim().length > 12)
+      .filter(cell => shown(cell).trim().length > 12)
       .filter(cell => cell.getBoundingClientRect().width < 96 || cell.scrollWidth > cell.clientWidth + 1
                       || parseFloat(getComputedStyle(cell).fontSize) < 12 || brokenWord(cell))
-      .map(cell => cell.innerText.trim().slice(0, 40) + ' (' + Math.round(cell.getBoundingClientRect().width) + 'px'
+      .map(cell => shown(cell).trim().slice(0, 40) + ' (' + Math.round(cell.getBoundingClientRect().width) + 'px'
                    + (brokenWord(cell) ? ', breaks "' + brokenWord(cell) + '"' : '') + ')');
     return {fits, scrolls: !!box && box.getBoundingClientRect().right <= vw + 1, cramped};
   });
