@@ -139,10 +139,11 @@ def test_real_evidence_base_validates_strict():
 
 @pytest.mark.skipif(not SHARED_SOURCES.is_dir(), reason="the shared source archive is not beside the project")
 def test_real_site_builds_strict(tmp_path):
-    """The project's own site: `mkdocs build --strict` with every quote verified, zero warnings."""
+    """The project's own site: `properdocs build --strict` with every quote verified, zero warnings."""
     environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL"}}
     environment.update({"EVIDENCE_ARCHIVE": str(SHARED_SOURCES), "NO_MKDOCS_2_WARNING": "1"})
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+    result = subprocess.run([sys.executable, "-m", "properdocs", "build", "--strict", "-f", "mkdocs.yml",
+                             "-d", str(tmp_path / "site")],
                             cwd=ROOT, capture_output=True, text=True, env=environment, check=False)
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr

@@ -88,14 +88,15 @@ def article(page: Path) -> tuple[str, list[str], list[str]]:
 
 @pytest.fixture(scope="module")
 def plugin_and_tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Path]:
-    """The test site, built by the plugin, and generated as a tree; a claim whose words look like markup."""
+    """The test site, built by the plugin under MkDocs, and generated as a tree; a claim whose words look like
+    markup."""
     project = Project(tmp_path_factory.mktemp("generate"))
     write_site_base(project)
     claim = project.evidence / "claims" / "change-is-quick.yaml"
     claim.write_text(claim.read_text(encoding="utf-8").replace(
         "statement: Doctors on the boards can change services quickly.", f"statement: {HOSTILE!r}"),
         encoding="utf-8")
-    built = build(project)
+    built = build(project, engine="mkdocs")  # the plugin under MkDocs; the tree is built with both engines
     assert built.returncode == 0, built.stderr
     out = project.root / "tree"
     result = generate(project, out)

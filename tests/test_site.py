@@ -100,11 +100,13 @@ def site_project(project: Project) -> Project:
     return project
 
 
-def build(project: Project, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def build(project: Project, env: dict[str, str] | None = None,
+          engine: str = "properdocs") -> subprocess.CompletedProcess[str]:
+    """``properdocs build --strict`` (the recommended engine), or ``mkdocs``."""
     environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL", "EVIDENCE_ARCHIVE"}}
     environment.update({"NO_MKDOCS_2_WARNING": "1", **(env or {})})
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", "site"], cwd=project.root,
-                          capture_output=True, text=True, env=environment, check=False)
+    return subprocess.run([sys.executable, "-m", engine, "build", "--strict", "-f", "mkdocs.yml", "-d", "site"],
+                          cwd=project.root, capture_output=True, text=True, env=environment, check=False)
 
 
 def html(project: Project, page: str) -> str:
@@ -363,7 +365,8 @@ def test_serve_rebuilds_when_a_record_or_an_override_changes(site_project):
     port = _free_port()
     environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL", "EVIDENCE_ARCHIVE"}}
     environment["NO_MKDOCS_2_WARNING"] = "1"
-    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
+    server = subprocess.Popen([sys.executable, "-m", "properdocs", "serve", "--livereload", "-f", "mkdocs.yml",
+                               "-a", f"127.0.0.1:{port}"],
                               cwd=site_project.root, env=environment, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:

@@ -44,7 +44,8 @@ def build_site(out_dir: Path, site_url: str) -> None:
     """``mkdocs build --strict`` of the project's own site into ``out_dir``; raises with MkDocs' output on failure."""
     environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL"}}
     environment.update({"EVIDENCE_ARCHIVE": str(archive_dir()), "NO_MKDOCS_2_WARNING": "1", "SITE_URL": site_url})
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out_dir)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "properdocs", "build", "--strict", "-f", "mkdocs.yml",
+                             "-d", str(out_dir)], cwd=ROOT,
                             capture_output=True, text=True, env=environment, check=False)
     if result.returncode != 0 or "WARNING" in result.stderr:
         raise RuntimeError(f"mkdocs build --strict failed:\n{result.stderr}")
