@@ -200,7 +200,7 @@ def test_graph_indexes(valid_project):
     assert [r.id for r in graph.recommendations_by_claim["effect-unknown"]] == ["wait-and-see"]
     assert [q.id for q in graph.questions_by_claim["boards-feel-freer"]] == ["patient-effects"]
     claim = graph.claims["boards-feel-freer"]
-    assert graph.independent_studies(claim) == ["study:board-study", "study:second-study"]
+    assert graph.independent_studies(claim) == ["board-study", "second-study"]
     assert not graph.is_contested(claim)
 
 

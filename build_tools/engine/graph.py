@@ -20,10 +20,27 @@ from build_tools.engine.model import (
     Recommendation,
     Record,
     Source,
+    SourceType,
     Stance,
     Study,
     Theme,
 )
+
+
+class EvidenceCount(NamedTuple):
+    """The evidence of one stance on a claim, counted as a reader should weigh it."""
+
+    studies: list[str]
+    """Distinct studies, by id: two reports of one study are one study."""
+    without_study: dict[SourceType, int]
+    """Distinct sources that report no study, by type (opinion pieces, news reports, ...)."""
+
+    @property
+    def sources_without_study(self) -> int:
+        return sum(self.without_study.values())
+
+    def __bool__(self) -> bool:
+        return bool(self.studies or self.without_study)
 
 
 class Reference(NamedTuple):  # named tuples: ten times as many as records, and quicker to make than dataclasses
@@ -107,18 +124,36 @@ class Graph:
         """The record that was once ``kind:former_id`` and lists that id in its aliases."""
         return self.aliases.get(kind, {}).get(former_id)
 
-    def study_key(self, source_id: str) -> str:
-        """What counts as one independent study: the study a source reports, else the source itself."""
-        source = self.sources.get(source_id)
-        return f"study:{source.study}" if source and source.study in self.studies else f"source:{source_id}"
+    def evidence_count(self, claim: Claim, stance: Stance = Stance.supports) -> EvidenceCount:
+        """What stands behind the evidence of one stance: the distinct studies (reports of one study count
+        once), and apart from them the sources that report no study (an opinion piece is not a study)."""
+        studies: set[str] = set()
+        without_study: dict[str, Source] = {}
+        for evidence in claim.evidence:
+            source = self.sources.get(evidence.source)
+            if evidence.stance is not stance or source is None:
+                continue
+            if source.study in self.studies:
+                studies.add(source.study)  # type: ignore[arg-type]
+            else:
+                without_study[source.id] = source
+        kinds: dict[SourceType, int] = {}
+        for source in without_study.values():
+            kinds[source.type] = kinds.get(source.type, 0) + 1
+        return EvidenceCount(sorted(studies), dict(sorted(kinds.items(), key=lambda item: list(SourceType).index(
+            item[0]))))
 
     def independent_studies(self, claim: Claim, stance: Stance = Stance.supports) -> list[str]:
-        """Distinct studies behind the evidence of one stance (reports of one study count once)."""
-        keys = {self.study_key(e.source) for e in claim.evidence if e.stance is stance and e.source in self.sources}
-        return sorted(keys)
+        """The ids of the distinct studies behind the evidence of one stance; sources of no study are no study."""
+        return self.evidence_count(claim, stance).studies
 
     def is_contested(self, claim: Claim) -> bool:
+        """Some evidence contradicts the claim."""
         return any(e.stance is Stance.contradicts for e in claim.evidence)
+
+    def is_qualified(self, claim: Claim) -> bool:
+        """Some evidence qualifies the claim (limits, conditions or nuances it)."""
+        return any(e.stance is Stance.qualifies for e in claim.evidence)
 
     def neighbours(self, record: Record) -> Iterator[Record]:
         """The records this one names, and those that name it (a source: the claims quoting it)."""

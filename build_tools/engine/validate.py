@@ -407,6 +407,11 @@ def _check_certainty(graph: Graph) -> list[Finding]:
             findings.append(warning("high-certainty-opinion", f"claim '{claim.id}' is rated high but its support "
                                     "comes only from opinion pieces", *_at(claim, "certainty"),
                                     hint="opinion is argument, not evidence of fact: rate it low or very low"))
+        elif not studies:
+            findings.append(warning("high-certainty-no-study", f"claim '{claim.id}' is rated high but no study "
+                                    "supports it: its supporting sources report no study", *_at(claim, "certainty"),
+                                    hint="a news report or commentary without a study is weak evidence of fact: rate "
+                                         "it low or very low, or add evidence from a study"))
         elif len(studies) == 1:
             findings.append(warning("high-certainty-one-study", f"claim '{claim.id}' is rated high but its support "
                                     "comes from one study only (reports of one study count once)",

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from build_tools.engine.graph import Graph
-from build_tools.engine.model import KINDS, Claim
+from build_tools.engine.model import KINDS, Claim, SourceType, Stance
 from build_tools.site.citations import Citations, source_csl, source_ris, write_ris
 from build_tools.site.info import SiteInfo
 
@@ -46,9 +46,23 @@ _PAGE = (str, Field(description="Address of the record's page on the site (relat
                                 "address was not configured)."))
 _UPDATED = (str | None, Field(description="When the record last changed in the evidence base's git history "
                                          "(YYYY-MM-DD); null when the history does not tell."))
+
+
+class StanceCount(BaseModel):
+    """The evidence of one stance on a claim, counted as a reader should weigh it."""
+
+    studies: list[str] = Field(description="Ids of the distinct studies behind it: two reports of one study are "
+                                           "one study.")
+    sources_without_study: dict[SourceType, int] = Field(
+        description="Sources that report no study (an opinion piece, a news report of none), counted apart, "
+                    "by type.")
+
+
+_COUNTS = (dict[Stance, StanceCount], Field(description="What stands behind each stance of the claim's evidence: "
+                                                      "studies, and apart from them sources of no study."))
 _ENTRY_MODELS = {
     kind.name: create_model(f"{kind.model.__name__}Entry", __base__=kind.model, page=_PAGE,  # type: ignore
-                            last_updated=_UPDATED)
+                            last_updated=_UPDATED, **({"evidence_counts": _COUNTS} if kind.name == "claim" else {}))
     for kind in KINDS.values()
 }
 
@@ -78,11 +92,24 @@ def evidence_document(graph: Graph, info: SiteInfo, citations: Citations | None 
         records = graph.by_kind(kind.name)
         document[kind.folder] = []
         for record_id in sorted(records):
-            updated = citations.updated(records[record_id])
-            document[kind.folder].append({**records[record_id].model_dump(mode="json"),
-                                          "page": info.permalink(kind.name, record_id),
-                                          "last_updated": updated.isoformat() if updated else None})
+            record = records[record_id]
+            updated = citations.updated(record)
+            entry = {**record.model_dump(mode="json"), "page": info.permalink(kind.name, record_id),
+                     "last_updated": updated.isoformat() if updated else None}
+            if isinstance(record, Claim):
+                entry["evidence_counts"] = _counts(graph, record)
+            document[kind.folder].append(entry)
     return document
+
+
+def _counts(graph: Graph, claim: Claim) -> dict[str, Any]:
+    counts = {}
+    for stance in Stance:
+        count = graph.evidence_count(claim, stance)
+        if count:
+            counts[stance.value] = {"studies": count.studies,
+                                    "sources_without_study": {k.value: n for k, n in count.without_study.items()}}
+    return counts
 
 
 def _json(value: Any) -> str:

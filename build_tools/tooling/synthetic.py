@@ -181,7 +181,7 @@ def generate(folder: Path | str, claims: int, seed: int = 1) -> Size:
                 item["locator"] = f"paragraph {rand.randint(1, 24)}"
             evidence.append(item)
         supporting = [e["source"] for e in evidence if e["stance"] == "supports"]
-        independent = {study_of[s] or s for s in supporting}
+        independent = {study_of[s] for s in supporting if study_of[s]}  # a source of no study is no study
         opinion_only = all(type_of[s] == SourceType.opinion_piece.value for s in supporting)
         levels = CERTAINTY_ORDER if len(independent) > 1 and not opinion_only else CERTAINTY_ORDER[1:]
         certainty: Certainty = rand.choice(levels)

@@ -9,6 +9,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from build_tools.engine.graph import EvidenceCount
 from build_tools.engine.model import Certainty, SourceType, Stance
 from build_tools.engine.quotes import link_to_passage
 from build_tools.site.citations import ITALIC_END, ITALIC_START, TITLE_END, TITLE_START
@@ -147,6 +148,34 @@ def stance_label(stance: Stance) -> Markup:
 
 def contested_marker() -> Markup:
     return Markup('<span class="ev-contested" title="Some evidence contradicts this claim">contested</span>')
+
+
+def qualified_marker() -> Markup:
+    return Markup('<span class="ev-qualified" title="Some evidence qualifies this claim: it holds with limits '
+                  'or conditions">qualified</span>')
+
+
+def _source_noun(source_type: SourceType, count: int) -> str:
+    """ "1 opinion piece", "2 news reports", "1 source of another kind"."""
+    if source_type is SourceType.other:
+        return f"{count:,} {'source of another kind' if count == 1 else 'sources of other kinds'}"
+    noun = source_type.label.lower()
+    return f"{count:,} {noun if count == 1 else noun + 's'}"
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def evidence_count(count: EvidenceCount) -> str:
+    """The evidence of one stance as a reader should weigh it, studies first and the rest apart:
+    "2 studies", "1 study; also 1 opinion piece without a study", "no study: only 2 news reports"."""
+    studies = len(count.studies)
+    others = [_source_noun(kind, n) for kind, n in count.without_study.items()]
+    if not studies:
+        return f"no study: only {_and(others)}" if others else "nothing"
+    said = f"{studies:,} {'study' if studies == 1 else 'studies'}"
+    return f"{said}; also {_and(others)} without a study" if others else said
 
 
 def source_type_label(source_type: SourceType) -> str:

@@ -16,14 +16,15 @@ from build_tools.engine.model import (
     Recommendation,
     Record,
     Source,
-    Stance,
     Study,
     Theme,
 )
 from build_tools.site.render.addresses import page_uri
 from build_tools.site.render.markup import (
+    STANCE_ORDER,
     certainty_badge,
     contested_marker,
+    qualified_marker,
     quote_cell,
     source_type_label,
     stance_label,
@@ -72,10 +73,14 @@ class RecordPages:
 
     @pass_context
     def claim_line(self, context: Any, claim: Claim) -> Markup:
-        """A claim in a list: link, certainty badge, contested marker."""
-        out = f"{self.link_from(context['page_url'], claim)} {certainty_badge(claim.certainty)}"
-        if self.graph.is_contested(claim):
-            out += f" {contested_marker()}"
+        """A claim in a list: link, certainty badge, contested and qualified markers."""
+        return Markup(f"{self.link_from(context['page_url'], claim)} {certainty_badge(claim.certainty)}"
+                      f"{self.claim_markers(claim)}")
+
+    def claim_markers(self, claim: Claim) -> Markup:
+        """ " contested" when some evidence contradicts the claim, " qualified" when some qualifies it."""
+        out = f" {contested_marker()}" if self.graph.is_contested(claim) else ""
+        out += f" {qualified_marker()}" if self.graph.is_qualified(claim) else ""
         return Markup(out)
 
     def record_page(self, kind: str, record_id: str) -> GeneratedPage:
@@ -92,8 +97,7 @@ class RecordPages:
         g = self.graph
         if isinstance(record, Claim):
             return {
-                "studies": g.independent_studies(record),
-                "contradicting_studies": g.independent_studies(record, Stance.contradicts),
+                "counts": {stance: g.evidence_count(record, stance) for stance in STANCE_ORDER},
                 "recommendations": g.recommendations_by_claim.get(record.id, []),
                 "questions": g.questions_by_claim.get(record.id, []),
                 "cited": self._cited([record]),

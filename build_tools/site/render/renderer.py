@@ -37,9 +37,11 @@ from build_tools.site.render.markup import (
     contested_marker,
     escape_attribute,
     escape_paragraphs,
+    evidence_count,
     external_link,
     filesize,
     passage_link,
+    qualified_marker,
     quoted,
     source_type_label,
     stance_label,
@@ -84,7 +86,8 @@ def _environment() -> Environment:
     env.globals.update(
         heading=heading_in_template, CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance,
         source_type_label=source_type_label,
-        contested_marker=contested_marker, passage_link=passage_link, downloads_uri=DOWNLOADS_URI,
+        contested_marker=contested_marker, qualified_marker=qualified_marker, passage_link=passage_link,
+        downloads_uri=DOWNLOADS_URI, evidence_count=evidence_count,
         external=external_link, sr=visually_hidden,
     )
     return env
@@ -113,7 +116,8 @@ class Renderer(RecordPages, References, EvidenceMap, Changelog, Home):
             link=self.link, url=self.url, graph=graph, info=self.info,
             weakest_certainty=self.weakest_certainty,
             evidence_table=self.evidence_table, uses_table=self.uses_table,
-            claim_line=self.claim_line, reference=self.reference, map_chip=self.map_chip,
+            claim_line=self.claim_line, claim_markers=self.claim_markers, reference=self.reference,
+            map_chip=self.map_chip,
             formatted_reference=self.formatted_reference, cite_this=self.cite_this,
             downloads=self.downloads, citation_style_name=self.citations.formatter.style_title,
             theme_chart=lambda: claims_by_theme_chart(graph), source_chart=lambda: sources_by_type_chart(graph),
