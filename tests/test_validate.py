@@ -364,3 +364,16 @@ def test_records_are_frozen_for_the_collector_only_in_a_process_without_other_th
         assert run(valid_project.evidence, valid_project.archive).ok
         assert (gc.get_freeze_count() > 0) is frozen
     gc.unfreeze()
+
+
+def test_an_id_or_alias_that_is_a_page_of_the_site_itself_is_refused(valid_project):
+    """`claims/index` is the list of claims: a claim there would replace it, an alias would redirect it."""
+    valid_project.write("theme", "index", "id: index\ntitle: Index\nsummary: A theme named like a page.\n")
+    claim = valid_project.evidence / "claims" / "effect-unknown.yaml"
+    claim.write_text(claim.read_text(encoding="utf-8") + "aliases: [index]\n", encoding="utf-8")
+    findings = [f for f in findings_of(valid_project) if f.code == "reserved-id"]
+    assert sorted(f.location.split(":")[0].rsplit("/", 2)[-2] for f in findings) == ["claims", "themes"]
+    theme = next(f for f in findings if "themes/index.yaml" in f.location)
+    assert theme.location.endswith("themes/index.yaml:1:1") and "the site's list of themes" in theme.message
+    alias = next(f for f in findings if "effect-unknown.yaml" in f.location)
+    assert "claims/index/" in alias.message and alias.hint

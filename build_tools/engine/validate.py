@@ -19,7 +19,7 @@ from build_tools.engine.findings import Finding, Severity, error, sort_key, stri
 from build_tools.engine.graph import Graph, QuoteUse, build_graph, references
 from build_tools.engine.history import History
 from build_tools.engine.load import EvidenceBase, load_evidence
-from build_tools.engine.model import KIND_BY_FOLDER, Certainty, Claim, Record, Source, SourceType, Stance
+from build_tools.engine.model import KIND_BY_FOLDER, KINDS, Certainty, Claim, Record, Source, SourceType, Stance
 from build_tools.engine.quotes import Archive, ArchiveError, find_quote, nearest_passage
 
 
@@ -196,14 +196,29 @@ def _check_references(base: EvidenceBase, graph: Graph) -> list[Finding]:
     return findings
 
 
+RESERVED_IDS = frozenset({"index"})
+"""Ids that would be the address of a page the site itself has: ``claims/index`` is the list of claims."""
+
+
 def _check_aliases(base: EvidenceBase, graph: Graph) -> list[Finding]:
-    """Former ids: never the record's own id, never a live id, never claimed twice."""
+    """Former ids: never the record's own id, never a live id, never claimed twice; no id or former id that is
+    the address of one of the site's own pages."""
     findings = []
     claimed: dict[tuple[str, str], tuple[Record, int]] = {}
     for record in base.all_records():
         kind = record.kind
+        if record.id in RESERVED_IDS:
+            findings.append(error("reserved-id", f"'{record.id}' cannot be the id of a {kind}: "
+                                  f"{KINDS[kind].folder}/{record.id}/ is the site's list of {KINDS[kind].plural}",
+                                  *_at(record, "id"), hint="choose another id, and rename the file to match it"))
         for index, alias in enumerate(record.aliases):
             where = _at(record, "aliases", index)
+            if alias in RESERVED_IDS:
+                findings.append(error("reserved-id", f"alias '{alias}' would send readers of the site's list of "
+                                      f"{KINDS[kind].plural} ({KINDS[kind].folder}/{alias}/) to {kind} "
+                                      f"'{record.id}'", *where,
+                                      hint=f"'{alias}' was never an id this {kind} could have: remove it"))
+                continue
             if alias == record.id:
                 findings.append(error("alias-is-own-id", f"alias '{alias}' is this {kind}'s own id", *where,
                                       hint=f"aliases lists former ids only: remove '{alias}'"))
