@@ -138,7 +138,9 @@ def test_any_passage_of_a_source_is_found_in_it(text, data):
     start = data.draw(st.integers(0, len(source) - 1))
     end = data.draw(st.integers(start + 1, len(source)))
     passage = source[start:end]
-    if passage.strip() and "..." not in passage:
+    before, after = source[start - 1] if start else " ", source[end] if end < len(source) else " "
+    cut_in_a_word = (before + passage[0]).isalpha() or (passage[-1] + after).isalpha()
+    if passage.strip() and "..." not in passage and not cut_in_a_word:
         assert found(passage, source)
 
 
@@ -147,3 +149,21 @@ def test_curly_and_straight_forms_of_a_quote_are_equivalent(text):
     curly = text.replace("a", "’").replace("b", "“")
     straight = text.replace("a", "'").replace("b", '"')
     assert normalise(curly) == normalise(straight)
+
+
+@pytest.mark.parametrize(("quote", "source", "found"), [
+    ("likely to change", "CCGs are unlikely to change their models of care.", False),
+    ("likely to change", "CCGs are likely to change their models of care.", True),
+    ("boards change", "the boards changed little", False),
+    ("boards … change", "the boards, it seems, changed little", False),
+    ("boards … change", "the boards, it seems, change little", True),
+    ("sure … the centre", "unsure of the centre; sure of the centre", True),
+    ("in 20", "in 2020 the boards", False),
+    ("subsumed specialist commissioning", "subsumed specialist commissioning2 and primary care", True),
+    ("“could change services quickly”", "they “could change services quickly” – often", True),
+    ("… to emergency care", "patients went to emergency care instead", True),
+    ("went to …", "patients went to emergency care instead", True),
+])
+def test_quotes_match_whole_words_only(quote, source, found):
+    """A quote found inside a longer word would say something the source does not ("unlikely" → "likely")."""
+    assert find_quote(quote, normalise(source)).found is found

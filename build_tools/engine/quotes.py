@@ -67,27 +67,47 @@ def find_quote(quote: str, normalised_source: str) -> Match:
 
     The whole quote is tried literally first, because sources contain
     ellipses of their own; then its parts, in order, within one passage.
+    Every part is matched as whole words.
     """
     whole = normalise(quote)
-    start = normalised_source.find(whole) if whole else -1
+    start = _find_words(normalised_source, whole, 0, len(normalised_source)) if whole else -1
     if start >= 0:
         return Match(True, start, start + len(whole))
     parts = split_elisions(quote)
-    if len(parts) < 2:
+    if not parts or parts == [whole]:  # no elision: the whole quote was the only way to find it
         return Match(False)
-    first = parts[0]
-    start = normalised_source.find(first)
+    first = parts[0]  # a quote may open or close with an elision ("… to emergency care"): one part
+    start = _find_words(normalised_source, first, 0, len(normalised_source))
     while start >= 0:
         end = _match_rest(parts[1:], normalised_source, start + len(first))
         if end >= 0:
             return Match(True, start, end)
-        start = normalised_source.find(first, start + 1)
+        start = _find_words(normalised_source, first, start + 1, len(normalised_source))
     return Match(False)
+
+
+def _find_words(text: str, part: str, start: int, end: int) -> int:
+    """Where ``part`` occurs in ``text[start:end]`` as whole words: a quote "likely to change" is not in
+    "unlikely to change", nor "change" in "changed", nor "20" in "2020". A letter next to a digit is a boundary:
+    texts taken from print glue footnote numbers to words ("commissioning2")."""
+    found = text.find(part, start, end)
+    while found >= 0:
+        before = text[found - 1] if found > 0 else " "
+        after = text[found + len(part)] if found + len(part) < len(text) else " "
+        if not (_same_word(before, part[0]) or _same_word(part[-1], after)):
+            return found
+        found = text.find(part, found + 1, end)
+    return -1
+
+
+def _same_word(left: str, right: str) -> bool:
+    """Whether two characters side by side belong to one word: two letters, or two digits."""
+    return (left.isalpha() and right.isalpha()) or (left.isdigit() and right.isdigit())
 
 
 def _match_rest(parts: list[str], text: str, position: int) -> int:
     for part in parts:
-        found = text.find(part, position, position + MAX_GAP + len(part) + 2)
+        found = _find_words(text, part, position, position + MAX_GAP + len(part) + 2)
         if found < 0:
             return -1
         position = found + len(part)
