@@ -18,7 +18,7 @@ from test_site import build, write_site_base
 from build_tools.engine.model import KINDS
 from build_tools.tooling.links import check_site
 
-HOSTILE = "Boards <b>act</b> *fast* [here](javascript:alert(1)) {#x} # `code` {{ 7*7 }} & more"
+HOSTILE = "Boards <b>act</b> *fast* [here](javascript:alert(1)) {#x} # `code` {{ 7*7 }} _u_ & more in C#"
 
 # Runs an engine's command line with build_tools impossible to import: proof that the plugin plays no part.
 WITHOUT_BUILD_TOOLS = textwrap.dedent("""
@@ -190,3 +190,102 @@ def test_zensical_builds_the_tree_generated_for_it_with_the_plugins_links(plugin
     assert HOSTILE in article(site / "claims" / "change-is-quick" / "index.html")[0]
     report = check_site(site)
     assert report.ok, report
+
+
+def _tree_settings(project: Project) -> None:
+    """Settings a real project may have: its own not_in_nav, plugins as a mapping, redirects of its own, a snippet
+    included in a block, Material's emoji set up with a tag of Python's."""
+    config = project.root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("""        plugins:
+          - search
+          - tags
+          - evidence:
+              archive: archive
+          - redirects
+""".replace("        ", ""), """plugins:
+  search: {}
+  tags: {}
+  evidence:
+    archive: archive
+  redirects:
+    redirect_maps:
+      old-methods.md: methods.md#how
+      elsewhere.md: https://example.org/page
+not_in_nav: /drafts/*
+""")
+    text = text.replace("markdown_extensions: [admonition, attr_list, md_in_html, tables, {toc: {permalink: true}}]",
+                        """markdown_extensions:
+  - admonition
+  - attr_list
+  - md_in_html
+  - tables
+  - toc: {permalink: true}
+  - pymdownx.emoji:
+      emoji_index: !!python/name:material.extensions.emoji.twemoji
+      emoji_generator: !!python/name:material.extensions.emoji.to_svg
+  - pymdownx.snippets:
+      base_path: [!relative $config_dir]
+      check_paths: true
+""")
+    assert "redirect_maps" in text and "pymdownx.snippets" in text
+    config.write_text(text, encoding="utf-8")
+    (project.root / "content" / "methods.md").write_text("# Methods\n\n## How {#how}\n\n--8<--\nNOTE.md\n--8<--\n",
+                                                         encoding="utf-8")
+    (project.root / "NOTE.md").write_text("Included from the project's root.\n", encoding="utf-8")
+    (project.root / "content" / "drafts").mkdir()
+    (project.root / "content" / "drafts" / "later.md").write_text("# Later\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("engine", ["mkdocs", "properdocs"])
+def test_the_projects_own_settings_survive_into_the_tree(project, engine):
+    write_site_base(project)
+    _tree_settings(project)
+    assert build(project, engine=engine).returncode == 0, "the project itself builds"
+    tree = project.root / "tree"
+    result = generate(project, tree, "--site-url", "https://example.org/synthesis/")
+    assert result.returncode == 0, result.stderr
+    built = engine_build(engine, tree)
+    assert built.returncode == 0, built.stdout + built.stderr
+    config = (tree / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "/drafts/*" in config and "!!python/name:material.extensions.emoji.twemoji" in config
+    assert "base_path:\n    - !relative '$config_dir'\n" in config
+    assert "site_url: https://example.org/synthesis/" in config
+    site = tree / "site"
+    assert "Included from the project's root." in (site / "methods" / "index.html").read_text(encoding="utf-8")
+    assert 'url=../methods/#how"' in (site / "old-methods" / "index.html").read_text(encoding="utf-8")
+    assert 'url=https://example.org/page"' in (site / "elsewhere" / "index.html").read_text(encoding="utf-8")
+    assert (site / "claims" / "quick-change" / "index.html").is_file()
+    assert "https://example.org/synthesis/claims/" in (site / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_generate_publishes_no_file_outside_the_project_nor_of_the_archive(project, tmp_path):
+    write_site_base(project)
+    _tree_settings(project)
+    methods = project.root / "content" / "methods.md"
+    (project.root / "archive" / "copy.md").write_text("An archived text.\n", encoding="utf-8")
+    for include in ("archive/copy.md", "../outside.md"):
+        (project.root.parent / "outside.md").write_text("Not the project's.\n", encoding="utf-8")
+        methods.write_text(f'# Methods\n\n--8<-- "{include}"\n', encoding="utf-8")
+        result = generate(project, tmp_path / "tree")
+        assert result.returncode == 1 and f"includes {include}, which is not a file of the project" in result.stderr
+        assert not (tmp_path / "outside.md").exists() and not (tmp_path / "tree" / "archive").exists()
+
+
+def test_a_redirect_to_no_page_and_warnings_in_strict_mode_fail_generate(project, tmp_path):
+    write_site_base(project)
+    _tree_settings(project)
+    config = project.root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("methods.md#how", "no-such-page.md"),
+                      encoding="utf-8")
+    result = generate(project, tmp_path / "tree")
+    assert result.returncode == 1 and "no page no-such-page.md" in result.stderr
+    config.write_text(config.read_text(encoding="utf-8").replace("no-such-page.md", "methods.md"), encoding="utf-8")
+    claim = project.evidence / "claims" / "effect-unknown.yaml"
+    claim.write_text(claim.read_text(encoding="utf-8").replace("certainty: low", "certainty: high"),
+                     encoding="utf-8")
+    result = generate(project, tmp_path / "tree")
+    assert result.returncode == 0 and "high-certainty-one-study" in result.stderr, "a warning is said"
+    config.write_text("strict: true\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    result = generate(project, tmp_path / "tree2")
+    assert result.returncode == 1 and "warnings in strict mode" in result.stderr

@@ -148,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.config_file.is_file():
             print(f"error: {args.config_file} not found: run from the project root", file=sys.stderr)
             return 2
+        try:
+            Project.read(args.config_file)
+        except ProjectError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         return check.main(args.config_file, skip=args.skip, output_format=args.format, changed=changed,
                           pytest_args=args.pytest_args)
     if args.command == "new":
@@ -242,6 +247,8 @@ def _generate(args: argparse.Namespace) -> int:
     except GenerateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     config = result.out / "mkdocs.yml"
     tools = ["zensical"] if args.engine == "zensical" else ["mkdocs", "properdocs"]
     print(f"wrote {result.out}/ ({result.pages} pages, {result.files} files): build it with "

@@ -23,14 +23,16 @@ import html
 import posixpath
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pathspec
 import yaml
 
-from build_tools.adapters.project import Project, ProjectError
-from build_tools.engine.findings import format_text
+from build_tools.adapters.project import Project, ProjectError, RelativeDir, Tagged, merge_redirects
+from build_tools.engine.cache import DEFAULT_PATH as CACHE
+from build_tools.engine.findings import Severity, format_text
 from build_tools.engine.history import read_history
 from build_tools.engine.validate import run
 from build_tools.site.assemble import SiteContent, assemble
@@ -45,7 +47,9 @@ OVERRIDES = "overrides"
 CONFIG = "mkdocs.yml"
 PLUGINS_LEFT_OUT = {"evidence", "redirects"}
 """The plugin itself, and mkdocs-redirects: its pages are written into the tree instead."""
-_SNIPPET = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"']+)["']\s*$""", re.M)
+_SNIPPET = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"']+)["']\s*$""")
+_SNIPPET_FENCE = re.compile(r"^-{1,}8<-{1,}$")
+"""A block of included files: their names between two such lines."""
 
 
 class GenerateError(Exception):
@@ -59,49 +63,59 @@ class Generated:
     """Markdown pages in the docs tree, hand-written and generated."""
     files: int
     """Every file written."""
+    warnings: list[str] = field(default_factory=list)
+    """What the plugin's build would warn about (findings, contradicting redirects), already said."""
 
 
 def generate(config_file: Path, out: Path, *, archive: Path | None = None, site_url: str | None = None,
-             engine: str = "mkdocs") -> Generated:
+             engine: str = "mkdocs", strict: bool | None = None) -> Generated:
     """Write the docs tree of the project configured in ``config_file`` into ``out`` (emptied first, unless it
     holds something other than a tree this command wrote). Records are validated first, quotes against
     ``archive`` (default: the one ``mkdocs.yml`` names). ``engine``: ``mkdocs`` (also ProperDocs) or
-    ``zensical``, which reads links in a page's HTML as paths of Markdown files, not as addresses."""
+    ``zensical``, which reads links in a page's HTML as paths of Markdown files, not as addresses.
+    With ``strict`` (default: ``strict:`` in ``mkdocs.yml``), a warning fails as the plugin's strict build does."""
     if engine not in ENGINES:
         raise GenerateError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     try:
         project = Project.read(config_file)
     except ProjectError as exc:
         raise GenerateError(str(exc)) from None
+    archive = archive or project.archive
     history = read_history(project.evidence)
-    report = run(project.evidence, archive or project.archive, history=history)
+    report = run(project.evidence, archive, history=history, cache=project.root / CACHE)
     if not report.ok:
         raise GenerateError(f"the evidence records have {len(report.errors)} errors:\n"
                             + format_text(report.findings))
+    warnings = [format_text([finding]) for finding in report.findings if finding.severity is Severity.warning]
     info = project.info(date=build_date(), url=site_url)
     site = assemble(report.graph, info, history)
-    _prepare(out)
+    redirects, conflicts = merge_redirects(project.redirect_maps, site.redirects)
+    warnings += conflicts
+    if warnings and (project.settings.get("strict", False) if strict is None else strict):
+        raise GenerateError("warnings in strict mode:\n" + "\n".join(warnings))
+    _prepare(out, project)
     docs = out / DOCS
     hand_written = _copy_hand_written(project, report.graph, docs)
     written = len(hand_written)
     for uri, content in site.download_files().items():
         _write(docs, uri, content, hand_written)
         written += 1
-    addresses = _addresses([*hand_written, *site.pages], info.directory_urls) if engine == "zensical" else None
+    pages = {*hand_written, *site.pages}
+    addresses = _addresses(sorted(pages), info.directory_urls) if engine == "zensical" else None
     for uri, page in site.pages.items():
         text = page if isinstance(page, str) else markdown_page(page, site.json_ld.get(uri))
         if addresses is not None:
             text = links_to_files(text, uri, addresses, info.directory_urls)
         _write(docs, uri, text, hand_written)
         written += 1
-    for old, new in {**_configured_redirects(project), **site.redirects}.items():
-        _write(docs, _redirect_file(old, info.directory_urls), redirect_page(old, new, info.directory_urls),
+    for old, new in redirects.items():
+        _write(docs, _redirect_file(old, info.directory_urls), redirect_page(old, new, pages, info.directory_urls),
                hand_written)
         written += 1
-    written += _copy_overrides(project, out / OVERRIDES) + _copy_snippets(project, out)
-    (out / CONFIG).write_text(_config(project, site, out), encoding="utf-8")
-    pages = sum(1 for _ in docs.rglob("*.md"))
-    return Generated(out, pages, written + 1)
+    written += _copy_overrides(project, out / OVERRIDES)
+    bases, copied = _copy_snippets(project, out, archive)
+    (out / CONFIG).write_text(_config(project, site, out, bases, engine, site_url), encoding="utf-8")
+    return Generated(out, sum(1 for _ in docs.rglob("*.md")), written + copied + 1, warnings)
 
 
 # --- pages ------------------------------------------------------------------------------------------------
@@ -118,8 +132,11 @@ def markdown_page(page: GeneratedPage, json_ld: str | None = None) -> str:
         if markup not in body:
             raise AssertionError(f"heading {heading.id!r} of {page.title!r} is not in its page as the renderer "
                                  "writes headings")
-        body = body.replace(markup, f"\n\n{'#' * heading.level} {escape_inline(heading.text)} {{#{heading.id}}}\n\n",
-                            1)
+        # A final "#" of the text would be read as a closing sequence. The id is given as {#id}, unless it has
+        # an underscore: Markdown would read "-_x_-" as emphasis, and the engine makes the same id from the text.
+        words = str(escape_inline(heading.text)).replace("#", "\\#")
+        anchor = f" {{#{heading.id}}}" if "_" not in heading.id else ""
+        body = body.replace(markup, f"\n\n{'#' * heading.level} {words}{anchor}\n\n", 1)
     if json_ld:
         body += f"\n\n{json_ld}\n"
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=10_000)
@@ -150,10 +167,20 @@ def links_to_files(text: str, src_uri: str, addresses: dict[str, str], directory
     return _HREF.sub(replace, text)
 
 
-def redirect_page(old_uri: str, new_uri: str, directory_urls: bool = True) -> str:
-    """A page at a former address that forwards to the current one, ``#anchor`` included (as mkdocs-redirects
-    writes them)."""
-    target = html.escape(href(page_url(old_uri, directory_urls), page_url(new_uri, directory_urls)), quote=True)
+def redirect_page(old_uri: str, new: str, pages: set[str], directory_urls: bool = True) -> str:
+    """A page at a former address that forwards to the current one, ``#anchor`` included, as mkdocs-redirects
+    writes them: ``new`` is a page of the tree (``claims/x.md#evidence``) or an address (``https://…``)."""
+    if not old_uri.endswith(".md"):
+        raise GenerateError(f"redirect from {old_uri}: the old address must be a Markdown page (old-page.md)")
+    if new.lower().startswith(("http://", "https://")):
+        target = new
+    else:
+        path, _, fragment = new.partition("#")
+        if path not in pages:
+            raise GenerateError(f"redirect from {old_uri} to {new}: there is no page {path}")
+        target = href(page_url(old_uri, directory_urls), page_url(path, directory_urls)) + (
+            f"#{fragment}" if fragment else "")
+    target = html.escape(target, quote=True)
     return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Redirecting…</title>\n'
             f'<link rel="canonical" href="{target}">\n<meta name="robots" content="noindex">\n'
             f'<script>var anchor=window.location.hash.substr(1);location.href="{target}"+(anchor?"#"+anchor:"")'
@@ -172,10 +199,15 @@ def _redirect_file(old_uri: str, directory_urls: bool) -> str:
 _MARK = ".generated-by-build-tools"
 
 
-def _prepare(out: Path) -> None:
+def _prepare(out: Path, project: Project) -> None:
     """An empty ``out``: a tree this command wrote before is removed; anything else is left alone."""
     if out.exists() and not out.is_dir():
         raise GenerateError(f"{out} is a file: give a folder to write the docs tree to")
+    resolved = out.resolve()
+    for inside, what in ((project.docs_dir, "the hand-written pages"), (project.evidence, "the records"),
+                         (project.custom_dir, "the theme overrides")):
+        if inside is not None and resolved.is_relative_to(inside.resolve()):
+            raise GenerateError(f"{out} is inside {inside} ({what}): write the tree somewhere else")
     if out.is_dir() and any(out.iterdir()):
         if not (out / _MARK).is_file():
             raise GenerateError(f"{out} is not empty and was not written by `generate`: give an empty or new folder")
@@ -196,14 +228,18 @@ def _write(docs: Path, uri: str, content: str, hand_written: set[str]) -> None:
 
 
 def _copy_hand_written(project: Project, graph: Any, docs: Path) -> set[str]:
-    """Every file of ``docs_dir``, Markdown pages with their ``[](kind:id)`` links resolved. Returns their paths."""
+    """Every file of ``docs_dir`` that MkDocs would read (not dotfiles, ``templates/`` or ``exclude_docs``),
+    Markdown pages with their ``[](kind:id)`` links resolved. Returns their paths."""
     source = project.docs_dir
+    excluded = pathspec.PathSpec.from_lines("gitwildmatch", [".*", "/templates/",
+                                                              *str(project.settings.get("exclude_docs") or "")
+                                                              .splitlines()])
     copied: set[str] = set()
     errors: list[str] = []
     for path in sorted(source.rglob("*")):
-        if not path.is_file():
-            continue
         uri = path.relative_to(source).as_posix()
+        if not path.is_file() or excluded.match_file(uri):
+            continue
         target = docs / uri
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix == ".md":
@@ -221,72 +257,119 @@ def _copy_hand_written(project: Project, graph: Any, docs: Path) -> set[str]:
 
 
 def _copy_overrides(project: Project, target: Path) -> int:
-    custom_dir = (project.settings.get("theme") or {}).get("custom_dir") if isinstance(
-        project.settings.get("theme"), dict) else None
-    if not custom_dir:
+    if project.custom_dir is None:
         return 0
-    source = project.root / str(custom_dir)
-    shutil.copytree(source, target)
+    shutil.copytree(project.custom_dir, target)
     return sum(1 for path in target.rglob("*") if path.is_file())
 
 
-def _copy_snippets(project: Project, out: Path) -> int:
-    """Files the hand-written pages include with ``--8<--`` (pymdownx.snippets), relative to the config folder
-    as ``base_path: [!relative $config_dir]`` says: only files of the project, never of the archive."""
-    archive = project.archive.resolve() if project.archive else None
+def _copy_snippets(project: Project, out: Path, archive: Path | None) -> tuple[list[Path], int]:
+    """The files hand-written pages include with ``--8<--`` (pymdownx.snippets), each copied from the first
+    ``base_path`` that has it to the same place below ``out``: only files of the project, never of the archive.
+    Returns the base paths (below the project) and how many files were copied."""
+    options = _extension_options(project, "pymdownx.snippets")
+    bases = [Path(project.resolve_relative(base, project.root)) for base in _as_list(options.get("base_path", "."))]
+    bases = [base if base.is_absolute() else project.root / base for base in bases]
+    root, archive = project.root.resolve(), archive.resolve() if archive else None
+    for base in bases:
+        if not base.resolve().is_relative_to(root):
+            raise GenerateError(f"pymdownx.snippets base_path {base} is outside the project: only the project's "
+                                "own files are published")
     copied = 0
-    for page in project.docs_dir.rglob("*.md"):
-        for name in _SNIPPET.findall(page.read_text(encoding="utf-8-sig")):
-            source = (project.root / name).resolve()
-            if not source.is_relative_to(project.root) or (archive and source.is_relative_to(archive)):
-                raise GenerateError(f"{page.relative_to(project.root)}: includes {name}, which is not a file of "
-                                    "the project: only the project's own files are published")
-            if source.is_file() and not (out / name).exists():
-                (out / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, out / name)
+    for page in sorted(project.docs_dir.rglob("*.md")):
+        for name in _snippet_names(page.read_text(encoding="utf-8-sig")):
+            found = next((base / name for base in bases if (base / name).is_file()), None)
+            if found is None:
+                continue  # the engine reports it, as it would for the project itself
+            source, base = found.resolve(), next(b for b in bases if (b / name).is_file()).resolve()
+            if not source.is_relative_to(root) or not source.is_relative_to(base) or (
+                    archive and source.is_relative_to(archive)):
+                raise GenerateError(f"{page.relative_to(project.root)}: includes {name}, which is not a file of the "
+                                    "project: only the project's own files are published")
+            target = out / base.relative_to(root) / source.relative_to(base)
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
                 copied += 1
-    return copied
+    return [base.resolve().relative_to(root) for base in bases], copied
 
 
-def _configured_redirects(project: Project) -> dict[str, str]:
-    """Redirects written in ``mkdocs.yml`` (mkdocs-redirects' ``redirect_maps``), kept beside the records'."""
-    for entry in project.settings.get("plugins") or []:
-        if isinstance(entry, dict) and isinstance(entry.get("redirects"), dict):
-            return {str(k): str(v) for k, v in (entry["redirects"].get("redirect_maps") or {}).items()}
+def _snippet_names(text: str) -> list[str]:
+    """Files a page includes: ``--8<-- "name"`` on a line, or the names listed between two ``--8<--`` lines."""
+    names, block = [], None
+    for line in text.splitlines():
+        stripped = line.strip()
+        single = _SNIPPET.match(line)
+        if single:
+            names.append(single.group(1))
+        elif _SNIPPET_FENCE.match(stripped):
+            if block is None:
+                block = []
+            else:
+                names += block
+                block = None
+        elif block is not None and stripped and not stripped.startswith(";"):
+            block.append(stripped)
+    return names
+
+
+def _extension_options(project: Project, name: str) -> dict[str, Any]:
+    for entry in project.settings.get("markdown_extensions") or []:
+        if isinstance(entry, dict) and name in entry:
+            return dict(entry[name] or {})
     return {}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 # --- the configuration ----------------------------------------------------------------------------------
 
-def _config(project: Project, site: SiteContent, out: Path) -> str:
-    """The project's settings for the tree: same theme, extensions and navigation; docs and overrides inside
-    ``out``; no plugin of ours; record pages outside the navigation, as the plugin marks them."""
-    settings = project.resolve_relative(project.settings, out)
+def _config(project: Project, site: SiteContent, out: Path, bases: list[Path], engine: str,
+            site_url: str | None) -> str:
+    """The project's settings for the tree: same theme, extensions and navigation; docs, overrides and included
+    files inside ``out``; no plugin of ours; record pages outside the navigation, as the plugin marks them."""
+    # Zensical reads no !relative: it gets the tree's own folder as it is on this machine.
+    settings = project.resolve_relative(project.settings, out.resolve() if engine == "zensical" else None)
     settings.pop("watch", None)
-    settings["docs_dir"] = DOCS
     settings.pop("site_dir", None)
-    plugins = [entry for entry in settings.get("plugins") or []
-               if (entry if isinstance(entry, str) else next(iter(entry), "")) not in PLUGINS_LEFT_OUT]
-    settings["plugins"] = plugins
+    settings["docs_dir"] = DOCS
+    if site_url is not None:
+        settings["site_url"] = site_url
+    settings["plugins"] = [name if not options else {name: options} for name, options in project.plugins.items()
+                           if name not in PLUGINS_LEFT_OUT]
     theme = settings.get("theme")
     if isinstance(theme, dict) and theme.get("custom_dir"):
         theme["custom_dir"] = OVERRIDES
     settings["edit_uri"] = ""  # a generated page has no file of its own in the repository to edit
-    for key in ("edit_uri_template",):
-        settings.pop(key, None)
+    settings.pop("edit_uri_template", None)
+    for entry in settings.get("markdown_extensions") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("pymdownx.snippets"), dict):
+            entry["pymdownx.snippets"]["base_path"] = [
+                str(out.resolve() / base) if engine == "zensical" else
+                RelativeDir("$config_dir" if base == Path() else f"$config_dir/{base.as_posix()}") for base in bases]
     folders = sorted({uri.split("/", 1)[0] for uri in site.pages if "/" in uri} | {"downloads"})
     patterns = [f"/{folder}/*" for folder in folders]
     patterns += [f"!/{uri}" for uri in sorted(NAV_PAGES) if "/" in uri]
     patterns += [f"/{uri}" for uri in site.pages if "/" not in uri and uri not in NAV_PAGES]
-    settings["not_in_nav"] = "\n".join(patterns) + "\n"
+    own = str(settings.get("not_in_nav") or "").strip()
+    settings["not_in_nav"] = "\n".join(filter(None, [own, *patterns])) + "\n"
     header = ("# Written by `python -m build_tools generate` from the project's mkdocs.yml: build with\n"
-              "# `mkdocs build`, `properdocs build` or `zensical build`. Edit the project, not this file.\n")
+              + ("# `zensical build`" if engine == "zensical" else "# `properdocs build` or `mkdocs build`")
+              + ". Edit the project, not this file.\n")
     return header + yaml.dump(settings, Dumper=_ConfigDumper, sort_keys=False, allow_unicode=True, width=110)
 
 
 class _ConfigDumper(yaml.SafeDumper):
-    """Writes text of several lines as a literal block (``not_in_nav: |``), as a person would."""
+    """Writes text of several lines as a literal block (``not_in_nav: |``), as a person would, and the tags the
+    project's file had (``!relative``, ``!!python/name:``) as they were."""
 
 
 _ConfigDumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
     "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
+_ConfigDumper.add_representer(RelativeDir, lambda dumper, value: dumper.represent_scalar("!relative", str(value)))
+_ConfigDumper.add_representer(Tagged, lambda dumper, value: (
+    dumper.represent_scalar(value.tag, value.value) if isinstance(value.value, str) else
+    dumper.represent_sequence(value.tag, value.value) if isinstance(value.value, list) else
+    dumper.represent_mapping(value.tag, value.value)))

@@ -25,22 +25,38 @@ class ProjectError(Exception):
     """``mkdocs.yml`` cannot be read, or does not say what the tools need."""
 
 
-class _RelativeDir(str):
-    """``!relative $config_dir`` (or ``$docs_dir``): kept as written, resolved for a given folder on output."""
+class RelativeDir(str):
+    """``!relative $config_dir``: kept as written, so that a copy of the settings can say it again."""
 
     __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A value under a tag of Python's (``!!python/name:material.extensions.emoji.twemoji``), which Material's
+    settings use: kept as written, never imported here."""
+
+    tag: str
+    value: Any
 
 
 class _ConfigLoader(yaml.SafeLoader):
     pass
 
 
-def _relative(loader: yaml.SafeLoader, node: yaml.Node) -> _RelativeDir:
-    return _RelativeDir(loader.construct_scalar(node))  # type: ignore[arg-type]
+def _relative(loader: yaml.SafeLoader, node: yaml.Node) -> RelativeDir:
+    return RelativeDir(loader.construct_scalar(node) or "$config_dir")  # type: ignore[arg-type]
+
+
+def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Tagged:
+    value = loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else (
+        loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else loader.construct_mapping(node))
+    return Tagged(node.tag, value)
 
 
 _ConfigLoader.add_constructor("!ENV", construct_env_tag)
 _ConfigLoader.add_constructor("!relative", _relative)
+_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _tagged)
 
 
 @dataclass(frozen=True)
@@ -68,15 +84,23 @@ class Project:
     # --- the evidence plugin's settings -------------------------------------------------------------
 
     @property
+    def plugins(self) -> dict[str, dict[str, Any]]:
+        """Each configured plugin's options, by name, whether ``plugins:`` is written as a list or a mapping."""
+        configured = self.settings.get("plugins") or []
+        entries = configured.items() if isinstance(configured, dict) else (
+            (entry, {}) if isinstance(entry, str) else next(iter(entry.items()), ("", {})) for entry in configured)
+        return {str(name): dict(options or {}) for name, options in entries if name}
+
+    @property
     def plugin(self) -> dict[str, Any]:
-        for entry in self.settings.get("plugins") or []:
-            if entry == PLUGIN:
-                return {}
-            if isinstance(entry, dict) and PLUGIN in entry:
-                return dict(entry[PLUGIN] or {})
-        if isinstance(self.settings.get("plugins"), dict) and PLUGIN in self.settings["plugins"]:
-            return dict(self.settings["plugins"][PLUGIN] or {})
-        return {}
+        """The evidence plugin's options."""
+        return self.plugins.get(PLUGIN, {})
+
+    @property
+    def redirect_maps(self) -> dict[str, str]:
+        """Redirects written in ``mkdocs.yml`` for mkdocs-redirects (old page → new page or address)."""
+        maps = self.plugins.get("redirects", {}).get("redirect_maps") or {}
+        return {str(old): str(new) for old, new in maps.items()}
 
     @property
     def evidence(self) -> Path:
@@ -98,6 +122,13 @@ class Project:
         return self.root / str(self.settings.get("docs_dir", "docs"))
 
     @property
+    def custom_dir(self) -> Path | None:
+        """The theme overrides' folder (``theme.custom_dir``), if any."""
+        theme = self.settings.get("theme")
+        custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
+        return self.root / str(custom_dir) if custom_dir else None
+
+    @property
     def site_dir(self) -> Path:
         return self.root / str(self.settings.get("site_dir", "site"))
 
@@ -109,14 +140,30 @@ class Project:
                         directory_urls=bool(get("use_directory_urls", True)), author=get("site_author"),
                         date=date, citation_style=self.citation_style)
 
-    def resolve_relative(self, value: Any, config_dir: Path) -> Any:
-        """Settings with every ``!relative`` made a path below ``config_dir`` (a copy; nested values too)."""
-        if isinstance(value, _RelativeDir):
+    def resolve_relative(self, value: Any, config_dir: Path | None) -> Any:
+        """A copy of settings with every ``!relative`` made a path below ``config_dir`` (nested values too); with
+        ``config_dir`` None, each is kept as ``!relative``, for a configuration file that MkDocs reads."""
+        if isinstance(value, RelativeDir):
             if not value.startswith("$config_dir"):
                 raise ProjectError(f"{self.config_file}: !relative {value}: only $config_dir is supported here")
+            if config_dir is None:
+                return value
             return os.path.join(config_dir, value.removeprefix("$config_dir").lstrip("/"))
         if isinstance(value, dict):
             return {key: self.resolve_relative(item, config_dir) for key, item in value.items()}
         if isinstance(value, list):
             return [self.resolve_relative(item, config_dir) for item in value]
         return value
+
+
+def merge_redirects(configured: dict[str, str], from_records: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The redirects written in ``mkdocs.yml`` and those of the records' aliases, and what contradicts: an old
+    address both send to different pages keeps the one ``mkdocs.yml`` gives, with a warning."""
+    merged, conflicts = dict(configured), []
+    for old, new in from_records.items():
+        if merged.get(old, new) != new:
+            conflicts.append(f"mkdocs.yml redirects {old} to {merged[old]}, but a record lists that address among "
+                             f"its aliases, for {new}: remove one of the two")
+            continue
+        merged[old] = new
+    return merged, conflicts

@@ -26,6 +26,7 @@ from mkdocs.structure.pages import Page
 from build_tools.adapters.mkdocs.pages import RenderedPage
 from build_tools.adapters.mkdocs.serve import DirtyServe, templates_stamp
 from build_tools.adapters.mkdocs.staging import StagedSite
+from build_tools.adapters.project import merge_redirects
 from build_tools.engine.cache import DEFAULT_PATH as CACHE
 from build_tools.engine.findings import Severity, format_text
 from build_tools.engine.graph import Graph
@@ -156,14 +157,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                         "is not configured, so those addresses lead nowhere: add `- redirects` to `plugins:` in "
                         "mkdocs.yml (pip install mkdocs-redirects)")
             return
-        configured = dict(plugin.config.get("redirect_maps") or {})  # a copy: never the option's shared default
-        for old, new in redirects.items():
-            if configured.get(old, new) != new:
-                log.warning(f"mkdocs.yml redirects {old} to {configured[old]}, but a record lists that address "
-                            f"among its aliases, for {new}: remove one of the two")
-                continue
-            configured[old] = new
-        plugin.config["redirect_maps"] = configured
+        merged, conflicts = merge_redirects(dict(plugin.config.get("redirect_maps") or {}), redirects)
+        for conflict in conflicts:
+            log.warning(conflict)
+        plugin.config["redirect_maps"] = merged  # a new dict: never the option's shared default
 
     @staticmethod
     def _edit_uri(uri: str, record_files: dict[str, str], docs_dir: Path) -> str | None:
