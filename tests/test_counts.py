@@ -79,6 +79,16 @@ def counted(project: Project) -> Project:
             quote: the findings were early
             stance: qualifies
     """)
+    project.write("question", "how-lasting", """
+        id: how-lasting
+        question: Will boards stay this free?
+        why_open: Too early.
+        claims: [one-study-twice]
+        would_settle: A second survey.
+        raised_by:
+          - source: journal-report
+            quote: the findings were early
+    """)
     sha = project.archive_file("journal2.txt", ARCHIVE_TEXT)
     project.write("source", "journal-report-2", f"""
         id: journal-report-2
@@ -124,7 +134,7 @@ def test_pages_say_studies_and_the_rest_plainly_and_mark_contested_and_qualified
     assert "contested" in row and "no study: only 1 news report and 1 opinion piece" in row
     row = index[index.index('href="one-study-twice/"'):].split("</tr>")[0]
     assert "qualified" in row and "contested" not in row and "<td>1 study</td>" in row
-    for page in ("themes/autonomy.md", "index.md"):
+    for page in ("themes/autonomy.md", "index.md", "questions/how-lasting.md"):
         line = pages[page].body[pages[page].body.index("claims/one-study-twice/"):].split("</li>")[0]
         assert 'class="ev-qualified"' in line, page
 

@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--serve", action="store_true",
                        help="also time `mkdocs serve --dirty` updating an edited claim (smallest size)")
 
-    check = commands.add_parser("check", help="run everything CI runs: lint, validate, build, links, tests")
+    check = commands.add_parser("check", help="run everything CI runs: lint, validate, build, links, engines, tests")
     check.add_argument("--config-file", default=Path("mkdocs.yml"), type=Path)
     check.add_argument("--skip", action="append", default=[], choices=STEPS, help="leave out a step (repeatable)")
     check.add_argument("--format", choices=("text", "github"), default="text",

@@ -15,6 +15,8 @@ record's page would point at a Markdown file that is not in the repository,
 so the tree has none), and ``rel="noopener noreferrer"`` on external links of
 hand-written pages (generated pages carry it already). Each page's JSON-LD is
 in its body rather than its ``<head>``, which search engines read all the same.
+Search indexes each generated page whole, where the plugin gives it a record's
+own words and quotes (lists of records are left out of search either way).
 """
 
 from __future__ import annotations

@@ -35,11 +35,10 @@ from build_tools.site.render.addresses import (
 from build_tools.site.render.changelog import CHANGELOG_LINES_PER_DATE
 from build_tools.site.render.markup import code, escape_attribute, escape_inline, text
 from build_tools.site.render.page import GeneratedPage, Heading
-from build_tools.site.render.records import search_text
-from build_tools.site.render.renderer import TAGS_PAGE, TEMPLATES, Renderer, render_pages
+from build_tools.site.render.renderer import TEMPLATES, Renderer, render_pages
 
 __all__ = [
-    "CHANGELOG", "CHANGELOG_LINES_PER_DATE", "DOWNLOADS_URI", "EVIDENCE_MAP", "NAV_PAGES", "TAGS_PAGE", "TAGS_URI",
+    "CHANGELOG", "CHANGELOG_LINES_PER_DATE", "DOWNLOADS_URI", "EVIDENCE_MAP", "NAV_PAGES", "TAGS_URI",
     "TEMPLATES", "GeneratedPage", "Heading", "Renderer", "SiteInfo", "code", "escape_attribute", "escape_inline",
-    "href", "page_uri", "page_url", "redirect_map", "relative", "render_pages", "search_text", "section_uri", "text",
+    "href", "page_uri", "page_url", "redirect_map", "relative", "render_pages", "section_uri", "text",
 ]
