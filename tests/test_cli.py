@@ -17,7 +17,11 @@ from build_tools.engine.load import load_evidence
 from build_tools.tooling.scaffold import json_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_SOURCES = ROOT.parent / "shared" / "sources"
+ARCHIVE = Path(os.environ.get("EVIDENCE_ARCHIVE") or ROOT.parent / "shared" / "sources")
+SHARED_SOURCES = ARCHIVE if ARCHIVE.is_absolute() else (ROOT / ARCHIVE).resolve()
+"""The archive of the real base's sources, as every command finds it: EVIDENCE_ARCHIVE, else ../shared/sources."""
+NO_ARCHIVE = not SHARED_SOURCES.is_dir() and not os.environ.get("CI")
+"""Outside CI a checkout without the archive skips the real base's tests; in CI a missing archive fails them."""
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -130,14 +134,15 @@ def test_schema_check_command(tmp_path):
     assert set(claim["required"]) >= {"id", "statement", "themes", "certainty", "evidence"}
 
 
-@pytest.mark.skipif(not SHARED_SOURCES.is_dir(), reason="the shared source archive is not beside the project")
+@pytest.mark.skipif(NO_ARCHIVE, reason="the source archive is not beside the project, nor in EVIDENCE_ARCHIVE")
 def test_real_evidence_base_validates_strict():
-    """The project's own evidence base, every quote verified against ../shared/sources."""
+    """The project's own evidence base, every quote verified against the archive (EVIDENCE_ARCHIVE or
+    ../shared/sources)."""
     result = cli("validate", "--strict", "--archive", str(SHARED_SOURCES), cwd=ROOT)
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.skipif(not SHARED_SOURCES.is_dir(), reason="the shared source archive is not beside the project")
+@pytest.mark.skipif(NO_ARCHIVE, reason="the source archive is not beside the project, nor in EVIDENCE_ARCHIVE")
 def test_real_site_builds_strict(tmp_path):
     """The project's own site: `properdocs build --strict` with every quote verified, zero warnings."""
     environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL"}}
@@ -165,9 +170,10 @@ def test_real_site_builds_strict(tmp_path):
 
 
 def test_real_evidence_base_covers_every_theme_and_links_every_recommendation_and_question():
+    """What must hold for any base, whatever its size: never a count of today's records."""
     graph = build_graph(load_evidence(ROOT / "evidence"))
-    assert len(graph.sources) == 5
+    assert graph.sources and graph.claims
     for theme in graph.themes.values():
-        assert len(graph.claims_by_theme[theme.id]) >= 3, theme.id
+        assert graph.claims_by_theme.get(theme.id), theme.id
     for record in [*graph.recommendations.values(), *graph.questions.values()]:
         assert record.claims and all(c in graph.claims for c in record.claims), record.id

@@ -41,7 +41,7 @@ def archive_dir() -> Path:
 
 
 def build_site(out_dir: Path, site_url: str) -> None:
-    """``mkdocs build --strict`` of the project's own site into ``out_dir``; raises with MkDocs' output on failure."""
+    """``properdocs build --strict`` of the project's own site into ``out_dir``; raises with its output on failure."""
     environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL"}}
     environment.update({"EVIDENCE_ARCHIVE": str(archive_dir()), "NO_MKDOCS_2_WARNING": "1", "SITE_URL": site_url})
     result = subprocess.run([sys.executable, "-m", "properdocs", "build", "--strict", "-f", "mkdocs.yml",
