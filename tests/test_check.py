@@ -159,6 +159,7 @@ def test_check_fails_on_a_broken_link_lint_error_or_failing_test(project):
     assert "check failed: lint, links, tests" in result.stdout
     assert "broken link" in result.stdout and "nowhere/" in result.stdout
     assert "F401" in result.stdout and "1 failed" in result.stdout
+    assert "not a problem in your records" in result.stdout and "-m pytest -x" in result.stdout
 
 
 def test_check_with_changed_since_and_github_format_annotates_the_changed_lines(project):

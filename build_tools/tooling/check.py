@@ -135,6 +135,11 @@ def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "t
     if failed:
         print(f"\ncheck failed: {', '.join(failed)}. Fix the first problem shown above each FAILED step, "
               f"then run `{invocation()} check` again.")
+        if "tests" in failed:
+            python = invocation().removesuffix(" -m build_tools")
+            print("The tests step runs the generator's own tests (tests/), on evidence bases they write themselves: "
+                  "a failure there is not a problem in your records, unless a step above failed too. Run them "
+                  f"alone with `{python} -m pytest -x`, or one with `{python} -m pytest -k NAME`.")
     return 1 if failed else 0
 
 
