@@ -377,3 +377,15 @@ def test_an_id_or_alias_that_is_a_page_of_the_site_itself_is_refused(valid_proje
     assert theme.location.endswith("themes/index.yaml:1:1") and "the site's list of themes" in theme.message
     alias = next(f for f in findings if "effect-unknown.yaml" in f.location)
     assert "claims/index/" in alias.message and alias.hint
+
+
+def test_a_sha256_pasted_with_its_file_name_and_a_missing_archive_file_get_hints_that_say_what_to_do(valid_project):
+    source = valid_project.evidence / "sources" / "journal-report.yaml"
+    text = source.read_text(encoding="utf-8")
+    digest = text.split("sha256: ")[1].split()[0]
+    source.write_text(text.replace(f"sha256: {digest}", f"sha256: {digest}  journal.txt"), encoding="utf-8")
+    finding = only(findings_of(valid_project), "bad-value")
+    assert "keep only the 64 hex digits" in finding.hint and f"sha256: {digest})" in finding.hint
+    source.write_text(text.replace("file: journal.txt", "file: journal-2014.txt"), encoding="utf-8")
+    finding = only(findings_of(valid_project), "archive-file")
+    assert str(valid_project.archive) in finding.hint and "EVIDENCE_ARCHIVE" in finding.hint

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -509,6 +510,12 @@ def _schema_finding(kind: Kind, item: dict[str, Any], positions: dict[Path_, tup
         hint = info.description if info and info.description else f"it must match {ctx.get('pattern')}"
         if str(loc[-1]) in {"id", "themes", "claims", "source", "study"} or isinstance(loc[-1], int):
             hint = "ids are lowercase letters, digits and single hyphens, e.g. gp-engagement"
+        value = str(item.get("input"))
+        if str(loc[-1]) == "sha256" and re.fullmatch(r"[0-9a-fA-F]{64}\s+\*?\S.*", value):
+            hint = (f"keep only the 64 hex digits: `sha256sum` prints the file name after them "
+                    f"(sha256: {value.split()[0].lower()})")
+        elif str(loc[-1]) == "sha256" and re.fullmatch(r"[0-9A-F]{64}", value.upper()) and value != value.lower():
+            hint = f"write the digits in lowercase: sha256: {value.lower()}"
         return error("bad-value", f"{where}: '{item.get('input')}' is not valid", shown, line, column, hint)
     if kind_of == "value_error":
         return error("bad-value", f"{where}: {msg.removeprefix('Value error, ')}", shown, line, column)

@@ -296,7 +296,7 @@ def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None,
         try:
             path = str(archive.locate(source.archive.file))
         except ArchiveError as exc:
-            findings.append(_archive_file_error(source, exc))
+            findings.append(_archive_file_error(source, exc, archive.folder))
             continue
         key = ValidationCache.key(path, path)
         sha256 = memo.text_hash(key)
@@ -315,7 +315,7 @@ def _check_quotes(graph: Graph, archive: Archive | None, scope: Scope | None,
         searched = _search_texts((archive, searches))
     for (source, uses, key), result in zip(searching, searched, strict=True):
         if isinstance(result, ArchiveError):
-            findings.append(_archive_file_error(source, result))
+            findings.append(_archive_file_error(source, result, archive.folder))
         else:
             findings += _verified(source, uses, key, *result, memo)
     return findings
@@ -379,9 +379,10 @@ def _verified(source: Source, uses: list[QuoteUse], key: FileKey | None, sha256:
     return findings
 
 
-def _archive_file_error(source: Source, exc: ArchiveError) -> Finding:
+def _archive_file_error(source: Source, exc: ArchiveError, folder: Path) -> Finding:
     return error("archive-file", str(exc), *_at(source, "archive", "file"),
-                 hint="check archive.file: a plain file name inside the archive folder")
+                 hint=f"check archive.file: a plain file name inside the archive folder, which was {folder} "
+                      "(--archive DIR or EVIDENCE_ARCHIVE choose another)")
 
 
 def _check_coverage(graph: Graph) -> list[Finding]:
