@@ -150,6 +150,13 @@ def write_valid_base(project: Project) -> None:
     """)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/browser/ is a browser test (``check --fast`` leaves them out)."""
+    for item in items:
+        if "browser" in Path(str(item.path)).relative_to(Path(__file__).parent).parts[:1]:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     return Project(tmp_path)

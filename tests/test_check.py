@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import Project
 from test_site import write_site_base
 
 from build_tools.engine.validate import run
+
+pytestmark = pytest.mark.slow  # `check --fast` leaves these out
 
 
 def _run(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
@@ -176,3 +179,15 @@ def test_check_with_changed_since_and_github_format_annotates_the_changed_lines(
     assert result.returncode == 1
     assert "::error file=evidence/claims/effect-unknown.yaml,line=" in result.stdout
     assert "checked 1 changed file(s)" in result.stdout
+
+
+def test_check_fast_leaves_out_browser_and_slow_tests(project):
+    _check_project(project)
+    (project.root / "tests" / "test_slow.py").write_text(
+        "import pytest\n\n\n@pytest.mark.slow\ndef test_slow():\n    assert False\n\n\n"
+        "@pytest.mark.browser\ndef test_browser():\n    assert False\n", encoding="utf-8")
+    skip = ["--skip", "lint", "--skip", "links", "--skip", "engines"]
+    result = _run(project, "check", "--fast", *skip)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed, 2 deselected" in result.stdout
+    assert _run(project, "check", *skip).returncode == 1, "without --fast, every test runs"

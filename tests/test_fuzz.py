@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import Project, write_valid_base
 from hypothesis import HealthCheck, given, settings
@@ -30,6 +31,8 @@ from build_tools.site.citations import Citations, Formatter
 from build_tools.site.exports import build_exports
 from build_tools.site.render import SiteInfo, render_pages
 from build_tools.site.structured_data import structured_data
+
+pytestmark = pytest.mark.slow  # `check --fast` leaves these out
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)

@@ -18,6 +18,8 @@ from test_site import build, write_site_base
 from build_tools.engine.model import KINDS
 from build_tools.tooling.links import check_site
 
+pytestmark = pytest.mark.slow  # `check --fast` leaves these out
+
 HOSTILE = "Boards <b>act</b> *fast* [here](javascript:alert(1)) {#x} # `code` {{ 7*7 }} _u_ & more in C#"
 
 # Runs an engine's command line with build_tools impossible to import: proof that the plugin plays no part.

@@ -18,6 +18,8 @@ from test_site import build, write_site_base
 
 from build_tools.tooling.links import check_site
 
+pytestmark = pytest.mark.slow  # `check --fast` leaves these out
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -21,6 +21,8 @@ from build_tools.tooling.invocation import invocation
 from build_tools.tooling.scaffold import SCHEMA_DIR_NAME, ScaffoldError, new_record, stale_schemas, write_schemas
 
 ARCHIVE_ENV = "EVIDENCE_ARCHIVE"
+FAST_TESTS = ["-m", "not browser and not slow"]
+"""What ``check --fast`` gives pytest: every test but those that drive Chromium or build whole sites."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,6 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--changed-since", metavar="GIT_REF",
                        help="validate only records changed since GIT_REF and those linked to them "
                             "(the build still checks everything)")
+    check.add_argument("--fast", action="store_true",
+                       help="leave out the browser and slow tests (about a minute; CI runs everything)")
     check.add_argument("pytest_args", nargs="*", help="passed to pytest, after --")
     return parser
 
@@ -154,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         return check.main(args.config_file, skip=args.skip, output_format=args.format, changed=changed,
-                          pytest_args=args.pytest_args)
+                          pytest_args=[*args.pytest_args, *(FAST_TESTS if args.fast else [])])
     if args.command == "new":
         try:
             path = new_record(args.kind, args.id, args.evidence)
