@@ -23,7 +23,7 @@ from conftest import Project, write_valid_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
-from build_tools.engine.model import Claim
+from build_tools.engine.model import Claim, Source
 from build_tools.engine.quotes import link_to_passage, text_fragment
 from build_tools.site.citations import (
     TITLE_END,
@@ -35,7 +35,9 @@ from build_tools.site.citations import (
     latex_text,
     one_line,
     plain,
+    source_bibtex_entry,
     source_csl,
+    write_bibtex,
 )
 from build_tools.site.exports import build_exports, csv_cell, evidence_schema
 from build_tools.site.info import SiteInfo
@@ -191,8 +193,23 @@ def test_bibtex_reads_back_with_bibtexparser(awkward):
 
 def test_bibtex_escapes_what_tex_treats_specially():
     assert latex_text("50% & $5 #1 a_b {x} ~ ^ \\") == (
-        r"50\% \& \$5 \#1 a\_b \{x\} \textasciitilde{} \textasciicircum{} \textbackslash{}")
+        r"50\% \& \$5 \#1 a\_b \lbrace{}x\rbrace{} \textasciitilde{} \textasciicircum{} \textbackslash{}")
     assert latex_text("a -- b ``c'' d\n e") == "a -{}- b `{}`c'{}' d e"
+
+
+@pytest.mark.parametrize("title", ["Boards} , note = {injected", "Boards{ of { the} centre", "}}}{{{", "a\\}b"])
+def test_a_brace_in_a_title_never_closes_its_field(title):
+    """BibTeX counts braces whether escaped or not: a stray one would end the field and let the rest of the
+    title write fields of its own. pybtex and bibtexparser both read the entry back whole."""
+    from pybtex.database import parse_string
+
+    source = Source.model_validate({"id": "s", "title": title, "type": "other", "authors": ["Writer, A."],
+                                    "date": None, "archive": {"file": "s.txt", "sha256": "0" * 64}})
+    bib = write_bibtex([source_bibtex_entry(source)])
+    entry = parse_string(bib, "bibtex").entries["s"]
+    assert list(entry.fields) == ["title"] and entry.fields["title"] == latex_text(title)
+    assert [str(person) for person in entry.persons["author"]] == ["Writer, A."]
+    assert _bibtex(bib).entries_dict["s"]["title"] == title
 
 
 # --- RIS --------------------------------------------------------------------------

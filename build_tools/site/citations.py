@@ -313,8 +313,10 @@ def plain(formatted: str) -> str:
 
 # --- BibTeX ---------------------------------------------------------------------
 
+# Braces as commands, never as braces: BibTeX counts every brace, escaped or not, so a title with one "}" would
+# close its field and let the rest of the title write fields of its own ("Boards} , note = {injected").
 _LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#",
+    "\\": r"\textbackslash{}", "{": r"\lbrace{}", "}": r"\rbrace{}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#",
     "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
 }
 _LIGATURE = re.compile(r"(?<=-)(?=-)|(?<=`)(?=`)|(?<=')(?=')|(?<=<)(?=<)|(?<=>)(?=>)|(?<=,)(?=,)|(?<=[!?])(?=`)")
