@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,6 +150,18 @@ def write_valid_base(project: Project) -> None:
           - source: journal-report
             quote: the findings were early
     """)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_signing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The validation cache's signing key of the tests, not of the user who runs them (subprocesses too)."""
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -110,18 +110,57 @@ def test_a_deleted_record_is_gone_from_the_next_run_and_from_the_cache(valid_pro
     assert not any("/questions/" in key[0] for key in cached)
 
 
+def _payload(path) -> bytes:
+    """A cache file's pickle, after its header and signature."""
+    data = path.read_bytes()
+    assert data.startswith(cache_module._SIGNED)
+    return data[len(cache_module._SIGNED) + 32:]
+
+
+def _sign(path, content: bytes) -> None:
+    key = cache_module.signing_key()
+    path.write_bytes(cache_module._SIGNED + cache_module._signature(key, path.name, content) + content)
+
+
 def test_a_cache_from_other_code_or_a_damaged_one_is_ignored(valid_project, cache_dir, monkeypatch):
     run(valid_project.evidence, valid_project.archive, cache=cache_dir)
-    shard = next(cache_dir.glob("records-*.pickle"))
-    shard.write_bytes(b"not a pickle")
-    for other in cache_dir.glob("records-*.pickle"):
-        if other != shard:
-            _version, content = pickle.loads(other.read_bytes())
-            other.write_bytes(pickle.dumps(("other code", content)))
+    shards = sorted(cache_dir.glob("records-*.pickle"))
+    shards[0].write_bytes(b"not a pickle")
+    for other in shards[1:]:
+        _version, content = pickle.loads(_payload(other))
+        _sign(other, pickle.dumps(("other code", content)))  # signed by this user, written by other code
     parsed = _count_parses(monkeypatch)
     assert run(valid_project.evidence, valid_project.archive, cache=cache_dir).ok
     assert len(parsed) == sum(1 for _ in valid_project.evidence.rglob("*.yaml"))
-    assert cache_module._VERSION in pickle.loads(shard.read_bytes())
+    assert cache_module._VERSION in pickle.loads(_payload(shards[0]))
+
+
+class _Planted:
+    """What a stranger's pull request could commit as a cache file: unpickling it runs code."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+def test_a_cache_file_from_the_working_tree_is_never_unpickled_unless_this_user_signed_it(
+        valid_project, cache_dir, tmp_path):
+    """The cache folder is in the working tree: a pull request can put files there. Unsigned, or signed with
+    another key, they are ignored before pickle reads them; the key itself lives outside the project."""
+    run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    marker = tmp_path / "code-ran"
+    payload = pickle.dumps((cache_module._VERSION, _Planted(str(marker))))
+    for path in cache_dir.glob("*.pickle"):
+        path.write_bytes(payload)  # unsigned
+    stranger = cache_module._SIGNED + cache_module._signature(os.urandom(32), "quotes.pickle", payload) + payload
+    (cache_dir / "quotes.pickle").write_bytes(stranger)  # signed, with a key that is not this user's
+    assert run(valid_project.evidence, valid_project.archive, cache=cache_dir).ok
+    assert not marker.exists(), "a planted pickle ran"
+    key = cache_module.key_path()
+    assert not key.resolve().is_relative_to(valid_project.root.resolve())
+    assert key.stat().st_mode & 0o777 == 0o600
 
 
 def test_the_cli_uses_the_cache_unless_told_not_to(valid_project, monkeypatch):

@@ -9,13 +9,20 @@ text has the same sha256.
 The cache is a folder of pickle files, each written atomically, under
 ``.cache/`` (never committed). It is ignored, and rebuilt, when the code that produces records
 changes or the file is unreadable: a cache can make validation faster, never
-different. Pickle runs code when loaded, so only ever point it at a cache this
-tool wrote.
+different.
+
+Pickle runs code when loaded, and the cache folder sits in the working tree, where
+a pull request could put files of its own. So every file is signed (HMAC-SHA256)
+with a key that is never in the project: a random key made once per user, in
+``$XDG_CACHE_HOME/evidence-site/cache.key`` (``~/.cache/...``), readable by its owner
+only. A file whose signature does not match is ignored, unread by pickle; without a
+key (no writable home), nothing is cached.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import pickle
 import sys
@@ -54,6 +61,46 @@ def _code_version() -> str:
 
 
 _VERSION = _code_version()
+
+
+_SIGNED = b"evidence-site cache 1\n"
+"""What a signed cache file starts with, before its signature and its pickle."""
+
+
+def key_path() -> Path:
+    """Where this user's signing key lives: outside any project."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "evidence-site" / "cache.key"
+
+
+_keys: dict[Path, bytes | None] = {}
+
+
+def signing_key() -> bytes | None:
+    """This user's key, made on first use (32 random bytes, mode 0600); None when it cannot be had."""
+    path = key_path()
+    if path not in _keys:
+        _keys[path] = _read_or_make_key(path)
+    return _keys[path]
+
+
+def _read_or_make_key(path: Path) -> bytes | None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            key = path.read_bytes()
+            return key if len(key) == 32 else None
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(os.urandom(32))
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _signature(key: bytes, name: str, content: bytes) -> bytes:
+    return hmac.new(key, name.encode("utf-8") + b"\0" + content, hashlib.sha256).digest()
 
 
 def shard_of(key: FileKey) -> int:
@@ -104,15 +151,23 @@ class ValidationCache:
         return cache
 
     def _read(self, name: str) -> Any:
+        """A file's content if this user's tool wrote it (its signature checked before pickle reads a byte)."""
         assert self.path is not None
+        key = signing_key()
+        if key is None:
+            return None
         try:
-            with (self.path / name).open("rb") as file:
-                version, content = pickle.load(file)
-        except FileNotFoundError:
+            data = (self.path / name).read_bytes()
+        except OSError:
             return None
-        except Exception:  # a truncated or foreign file: start afresh
+        signature, content = data[len(_SIGNED):len(_SIGNED) + 32], data[len(_SIGNED) + 32:]
+        if not data.startswith(_SIGNED) or not hmac.compare_digest(signature, _signature(key, name, content)):
+            return None  # written by other code, or by someone else: never unpickled
+        try:
+            version, value = pickle.loads(content)
+        except Exception:  # a file of an older format: start afresh
             return None
-        return content if version == _VERSION else None
+        return value if version == _VERSION else None
 
     @staticmethod
     def key(path: str, shown: str) -> FileKey | None:
@@ -203,10 +258,13 @@ class ValidationCache:
 
     def _write(self, name: str, content: bytes) -> None:
         assert self.path is not None
+        key = signing_key()
+        if key is None:
+            return  # a cache nobody could trust is not written
         descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=self.path)
         try:
             with os.fdopen(descriptor, "wb") as file:
-                file.write(content)
+                file.write(_SIGNED + _signature(key, name, content) + content)
             os.replace(temporary, self.path / name)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
