@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow  # `check --fast` leaves these out
 
 
 def _leftovers(project: Project) -> list[str]:
-    return sorted(p.name for p in project.root.iterdir() if p.name.startswith(".site-"))
+    return sorted(p.name for p in project.root.iterdir() if p.name.startswith(".site"))
 
 
 def test_folders_of_killed_builds_are_removed_and_a_good_build_leaves_nothing_behind(project):

@@ -54,16 +54,17 @@ class StagedSite:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        """Held while folders beside the site are made, removed or swapped."""
+        """Held while folders beside the site are made, removed or swapped: a lock on the folder that holds
+        them, so that no lock file is left beside the site."""
         if fcntl is None:
             yield
             return
-        with open(self.site_dir.parent / f".{self.site_dir.name}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        folder = os.open(self.site_dir.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(folder)  # closing releases the lock
 
     def _remove_stale(self) -> None:
         """Staging and old-site folders of builds whose process is gone (killed, or the machine restarted)."""
