@@ -178,3 +178,32 @@ def test_record_text_cannot_break_out_of_json_ld_or_cite_this(site_project):
     assert "&lt;/script&gt;&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in cite
     bib = (site_project.root / "site" / "downloads" / "sources.bib").read_text(encoding="utf-8")
     assert "Boards </script><script>window.\\_\\_pwned = 1</script><!-{}- \\& \"quotes\"" in bib
+
+
+def _command_lines(output: str) -> list[str]:
+    """Lines a CI runner (GitHub Actions) would run as workflow commands."""
+    return [line for line in output.splitlines() if line.lstrip().startswith("::")]
+
+
+def test_record_text_never_prints_a_ci_command_or_a_control_character(valid_project):
+    """A value with a new line and `::error …`, `::add-mask::` or `::stop-commands::`, or an escape sequence in a
+    key, is shown as text in every format: the only commands printed are the annotations themselves."""
+    claim = valid_project.evidence / "claims" / "effect-unknown.yaml"
+    claim.write_text(claim.read_text(encoding="utf-8").replace(
+        "certainty: low", 'certainty: "low\\n::error file=README.md::forged\\n::add-mask::x\\n::stop-commands::t"')
+        + "\"\\e[31mred\\e]8;;http://x\\a\": 1\n", encoding="utf-8")
+    command = [sys.executable, "-m", "build_tools", "validate", "--archive", "archive"]
+    for output_format in ("text", "github", "json"):
+        result = subprocess.run([*command, "--format", output_format], cwd=valid_project.root, capture_output=True,
+                                text=True, check=False)
+        assert result.returncode == 1, result.stderr
+        printed = result.stdout + result.stderr
+        assert "\x1b" not in printed and "\x07" not in printed, output_format
+        commands = _command_lines(printed)
+        if output_format == "github":
+            # Each annotation is one line: what follows its second "::" is its message, text to the runner.
+            assert commands and all(line.startswith(("::error file=evidence/", "::warning file=evidence/"))
+                                    for line in commands), commands
+        else:
+            assert commands == [], output_format
+        assert "forged" in printed, "the text is still shown"

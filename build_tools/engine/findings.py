@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
@@ -13,9 +14,29 @@ class Severity(StrEnum):
     warning = "warning"
 
 
+_UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+"""Control, format and direction characters: record text (and file names) may carry them, and a terminal or a CI
+runner would act on them (colours, cursor moves, reordered text)."""
+_COMMAND = re.compile(r"^(\s*):(?=:)")
+"""A line that a CI runner would read as a command (GitHub Actions: ``::error …``, ``::add-mask::``)."""
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """Text that prints as itself: invisible characters shown as escapes, no line a CI runner would take for a
+    command; new lines shown as ``\\n`` too, unless ``lines`` (a hint of several lines)."""
+    text = _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not lines:
+        return _COMMAND.sub(r"\1\\", text.replace("\n", "\\n"))
+    return "\n".join(_COMMAND.sub(r"\1\\", line) for line in text.split("\n"))
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One problem, located in a file when it has a place (file is "" when it does not)."""
+    """One problem, located in a file when it has a place (file is "" when it does not).
+
+    Its words often quote record text, so they are made printable when it is made (:func:`printable`):
+    whatever prints a finding, in any format, prints no control character and no CI command.
+    """
 
     severity: Severity
     code: str
@@ -24,6 +45,11 @@ class Finding:
     line: int = 0
     column: int = 0
     hint: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", printable(self.message))
+        object.__setattr__(self, "file", printable(self.file))
+        object.__setattr__(self, "hint", printable(self.hint, lines=True))
 
     @property
     def location(self) -> str:
