@@ -280,10 +280,10 @@ def _copy_snippets(project: Project, out: Path, archive: Path | None) -> tuple[l
     copied = 0
     for page in sorted(project.docs_dir.rglob("*.md")):
         for name in _snippet_names(page.read_text(encoding="utf-8-sig")):
-            found = next((base / name for base in bases if (base / name).is_file()), None)
-            if found is None:
+            base = next((base.resolve() for base in bases if (base / name).is_file()), None)
+            if base is None:
                 continue  # the engine reports it, as it would for the project itself
-            source, base = found.resolve(), next(b for b in bases if (b / name).is_file()).resolve()
+            source = (base / name).resolve()
             if not source.is_relative_to(root) or not source.is_relative_to(base) or (
                     archive and source.is_relative_to(archive)):
                 raise GenerateError(f"{page.relative_to(project.root)}: includes {name}, which is not a file of the "
