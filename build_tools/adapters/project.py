@@ -3,7 +3,7 @@
 Read as YAML, without MkDocs, so that every command and every engine (MkDocs,
 ProperDocs, ``generate`` for Zensical) takes them from the one file that says
 them. ``!ENV`` (environment variables, as MkDocs reads them) and ``!relative``
-are understood; ``INHERIT`` is not (say so rather than guess).
+are understood, and ``INHERIT`` merges another file's settings under these, as MkDocs does.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from yaml_env_tag import construct_env_tag
 
+from build_tools.engine.method import KeyMessageRules, MethodError
 from build_tools.site.info import SiteInfo
 
 PLUGIN = "evidence"
@@ -70,16 +71,7 @@ class Project:
 
     @classmethod
     def read(cls, config_file: Path) -> Project:
-        try:
-            text = config_file.read_text(encoding="utf-8")
-            settings = yaml.load(text, Loader=_ConfigLoader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise ProjectError(f"{config_file}: {exc}") from None
-        if not isinstance(settings, dict):
-            raise ProjectError(f"{config_file}: expected the settings of a site (a mapping)")
-        if "INHERIT" in settings:
-            raise ProjectError(f"{config_file}: INHERIT is not supported here; write the settings in one file")
-        return cls(config_file.resolve().parent, config_file.resolve(), settings)
+        return cls(config_file.resolve().parent, config_file.resolve(), _read_settings(config_file))
 
     # --- the evidence plugin's settings -------------------------------------------------------------
 
@@ -110,6 +102,14 @@ class Project:
     def archive(self) -> Path | None:
         archive = self.plugin.get("archive")
         return self.root / str(archive) if archive else None
+
+    @property
+    def key_messages(self) -> KeyMessageRules:
+        """The project's rules for key messages (``key_messages:``); raises :class:`ProjectError`."""
+        try:
+            return KeyMessageRules.from_settings(self.plugin.get("key_messages"))
+        except MethodError as exc:
+            raise ProjectError(f"{self.config_file}: evidence plugin: {exc}") from None
 
     @property
     def citation_style(self) -> str:
@@ -154,6 +154,35 @@ class Project:
         if isinstance(value, list):
             return [self.resolve_relative(item, config_dir) for item in value]
         return value
+
+
+MAX_INHERIT_DEPTH = 10
+
+
+def _read_settings(config_file: Path, depth: int = 0) -> dict[str, Any]:
+    """The settings of ``config_file``, with those of the file it names in ``INHERIT`` under them, merged as
+    MkDocs merges them: mappings key by key, anything else replaced by the inheriting file's value."""
+    try:
+        text = config_file.read_text(encoding="utf-8")
+        settings = yaml.load(text, Loader=_ConfigLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ProjectError(f"{config_file}: {exc}") from None
+    if not isinstance(settings, dict):
+        raise ProjectError(f"{config_file}: expected the settings of a site (a mapping)")
+    parent = settings.pop("INHERIT", None)
+    if parent is None:
+        return settings
+    if depth >= MAX_INHERIT_DEPTH:
+        raise ProjectError(f"{config_file}: INHERIT goes {MAX_INHERIT_DEPTH} files deep: is there a loop?")
+    return _merged(_read_settings(config_file.parent / str(parent), depth + 1), settings)
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = _merged(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) \
+            else value
+    return merged
 
 
 def merge_redirects(configured: dict[str, str], from_records: dict[str, str]) -> tuple[dict[str, str], list[str]]:
