@@ -118,6 +118,20 @@ def write_valid_base(project: Project) -> None:
           - source: second-report
             quote: boards “less constrained by the centre”
             stance: supports
+        key_message: Board members probably see their boards as freer from central control.
+        assessment:
+          methodological_limitations:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          coherence:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          adequacy:
+            concerns: minor
+            explanation: Judged for the test.
+          relevance:
+            concerns: no or very minor
+            explanation: Judged for the test.
     """)
     project.write("claim", "effect-unknown", """
         id: effect-unknown
@@ -129,16 +143,32 @@ def write_valid_base(project: Project) -> None:
           - source: journal-report
             quote: "It's too soon to say what the effect on patients will be"
             stance: supports
+        key_message: The effect on patients may not be known yet.
+        assessment:
+          methodological_limitations:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          coherence:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          adequacy:
+            concerns: moderate
+            explanation: Judged for the test.
+          relevance:
+            concerns: no or very minor
+            explanation: Judged for the test.
     """)
     project.write("recommendation", "wait-and-see", """
         id: wait-and-see
         statement: Judge the reforms only once patient effects are measured.
-        made_by:
+        made_in:
           - source: journal-report
             quote: too soon to say
         rationale: The effect is unknown.
         claims: [effect-unknown]
         audience: [policy makers]
+        made_by: [A. Researcher]
+        basis: study-findings
     """)
     project.write("question", "patient-effects", """
         id: patient-effects

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from build_tools.engine.validate import run
 from build_tools.tooling import bench
 from build_tools.tooling.bench import Run, _best
@@ -59,9 +61,11 @@ def test_the_benchmark_edit_does_not_grow_the_claim_run_after_run(tmp_path):
     original = claim.read_text(encoding="utf-8")
     for word in ("Edited1", "Served22", "Edited333"):
         _prefix_statement(claim, word)
-    statement = next(line for line in claim.read_text(encoding="utf-8").splitlines() if line.startswith("statement:"))
-    first = next(line for line in original.splitlines() if line.startswith("statement:"))
-    assert statement == first.replace("statement: ", "statement: Edited333 ", 1)
+    edited = yaml.safe_load(claim.read_text(encoding="utf-8"))
+    before = yaml.safe_load(original)
+    assert edited["statement"] == "Edited333 " + before["statement"]
+    del edited["statement"], before["statement"]
+    assert edited == before
 
 
 def test_sizes_take_turns_so_that_a_slow_spell_falls_on_every_size(tmp_path, monkeypatch):

@@ -25,6 +25,9 @@ CLAIM_PATH = "evidence/claims/larger-ccgs-struggle-to-engage.yaml"
 EXAMPLE = """\
 # yaml-language-server: $schema=../../schemas/claim.schema.json
 id: larger-ccgs-struggle-to-engage
+key_message: >-
+  Larger CCGs may find it harder than smaller ones to engage GPs and build a sense of collective
+  ownership.
 statement: >-
   In the King's Fund/Nuffield Trust case studies, larger CCGs seemed to find it harder to engage
   GPs and to build a culture of collective ownership.
@@ -34,8 +37,21 @@ themes:
 certainty: low
 certainty_rationale: >-
   One study of six CCGs, known only through a news report of it; no figures are given.
-certainty_concerns:
-  - adequacy
+assessment:
+  methodological_limitations:
+    concerns: moderate
+    explanation: >-
+      We see the study only through a news report, which paraphrases what it found.
+  coherence:
+    concerns: no or very minor
+    explanation: No other source says anything about how size affects engagement.
+  adequacy:
+    concerns: moderate
+    explanation: >-
+      Six case studies, no figures, and the findings themselves hedge ("may struggle").
+  relevance:
+    concerns: no or very minor
+    explanation: The case studies are of English CCGs in their first months, the setting of the claim.
 evidence:
   - source: white-2013-gps-disengaged-from-ccgs
     quote: "Larger CCGs, in particular, may struggle to engage GPs and create a culture of collective ownership"
@@ -58,6 +74,8 @@ MISTAKES = {
     "An id that differs from the file name": EXAMPLE.replace(
         "id: larger-ccgs-struggle-to-engage", "id: larger-ccgs-struggle"),
     "A field given twice": EXAMPLE.replace("certainty: low\n", "certainty: low\ncertainty: moderate\n"),
+    "A key message that says more than the evidence": EXAMPLE.replace(
+        "Larger CCGs may find it harder", "Larger CCGs find it harder"),
     "High certainty on one study": EXAMPLE.replace("certainty: low", "certainty: high"),
 }
 

@@ -59,6 +59,20 @@ def counted(project: Project) -> Project:
           - source: journal-report
             quote: the picture varied widely between areas
             stance: contradicts
+        key_message: The finding may hold.
+        assessment:
+          methodological_limitations:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          coherence:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          adequacy:
+            concerns: moderate
+            explanation: Judged for the test.
+          relevance:
+            concerns: no or very minor
+            explanation: Judged for the test.
     """)
     # Two reports of one study support it, one source qualifies it.
     project.write("claim", "one-study-twice", """
@@ -68,6 +82,20 @@ def counted(project: Project) -> Project:
         certainty: moderate
         certainty_rationale: One survey, in two reports.
         headline: true
+        key_message: The finding probably holds.
+        assessment:
+          methodological_limitations:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          coherence:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          adequacy:
+            concerns: minor
+            explanation: Judged for the test.
+          relevance:
+            concerns: no or very minor
+            explanation: Judged for the test.
         evidence:
           - source: journal-report
             quote: less constrained by the centre
@@ -166,6 +194,6 @@ def test_a_high_claim_that_no_study_supports_is_a_warning(counted):
     claim = counted.evidence / "claims" / "change-is-quick.yaml"
     claim.write_text(claim.read_text(encoding="utf-8").replace("certainty: low", "certainty: high"),
                      encoding="utf-8")
-    findings = [f for f in run(counted.evidence, counted.archive).findings if f.code == "high-certainty-no-study"]
+    findings = [f for f in run(counted.evidence, counted.archive).findings if f.code == "certainty-without-study"]
     assert len(findings) == 1 and findings[0].severity is Severity.warning
     assert "claims/change-is-quick.yaml:" in str(findings[0].location)

@@ -23,7 +23,7 @@ from conftest import Project, write_valid_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
-from build_tools.engine.model import Claim, Source
+from build_tools.engine.model import Assessment, Claim, Source
 from build_tools.engine.quotes import link_to_passage, text_fragment
 from build_tools.site.citations import (
     TITLE_END,
@@ -80,6 +80,20 @@ def write_awkward_base(project: Project) -> None:
           - source: journal-report
             quote: "less constrained by the centre"
             stance: supports
+        key_message: The finding may hold.
+        assessment:
+          methodological_limitations:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          coherence:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          adequacy:
+            concerns: moderate
+            explanation: Judged for the test.
+          relevance:
+            concerns: no or very minor
+            explanation: Judged for the test.
     """)
 
 
@@ -281,8 +295,10 @@ def test_apa_reference_of_a_source_with_authors(awkward):
 def test_a_claim_reference_filled_in_from_the_template_equals_citeproc_own(statement):
     import datetime
 
-    claim = Claim.model_validate({"id": "c", "statement": statement, "themes": ["t"], "certainty": "low",
-                                  "certainty_rationale": "x",
+    judged = {"concerns": "moderate", "explanation": "x"}
+    claim = Claim.model_validate({"id": "c", "key_message": statement, "statement": "s", "themes": ["t"],
+                                  "certainty": "low", "certainty_rationale": "x",
+                                  "assessment": dict.fromkeys(Assessment.COMPONENTS, judged),
                                   "evidence": [{"source": "s", "quote": "q", "stance": "supports"}]})
     synthesis = Synthesis("Test synthesis", date=datetime.date(2026, 1, 2))
     formatter = Formatter()
@@ -380,7 +396,7 @@ def test_with_history_records_carry_their_last_update_and_claims_are_dated_by_it
     assert claims["boards-feel-freer"]["aliases"] == []
     claim = graph.claims["boards-feel-freer"]
     assert plain(citations.reference(claim)).startswith(
-        "Board members see their boards as freer from central control than earlier bodies. (2026, February 10).")
+        "Board members probably see their boards as freer from central control. (2026, February 10).")
     assert "date = {2026-02-10}" in citations.bibtex(claim)
 
 

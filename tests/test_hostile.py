@@ -159,11 +159,13 @@ def test_record_text_cannot_break_out_of_json_ld_or_cite_this(site_project):
     claim = site_project.evidence / "claims" / "boards-feel-freer.yaml"
     claim.write_text(claim.read_text(encoding="utf-8").replace(
         "statement: Board members see their boards as freer from central control than earlier bodies.",
-        f"statement: {json.dumps('Claim ' + BREAKOUT)}"), encoding="utf-8")
+        f"statement: {json.dumps('Statement ' + BREAKOUT)}").replace(
+        "key_message: Board members probably see their boards as freer from central control.",
+        f"key_message: {json.dumps('Claim probably ' + BREAKOUT)}"), encoding="utf-8")
     result = build(site_project)
     assert result.returncode == 0, result.stderr
     expected = {"sources/journal-report/index.html": ("NewsArticle", "Boards "),
-                "claims/boards-feel-freer/index.html": ("Claim", "Claim "), "index.html": ("Dataset", None)}
+                "claims/boards-feel-freer/index.html": ("Claim", "Claim probably "), "index.html": ("Dataset", None)}
     for page, (kind, prefix) in expected.items():
         text = html(site_project, page)
         scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
@@ -173,6 +175,8 @@ def test_record_text_cannot_break_out_of_json_ld_or_cite_this(site_project):
         assert data["@context"] == "https://schema.org" and data["@type"] == kind
         if prefix:
             assert data["name"] == prefix + BREAKOUT  # the text survives, exactly
+        if kind == "Claim":
+            assert data["text"] == "Statement " + BREAKOUT
         assert "<script>window.__pwned" not in text  # nowhere in the page as markup
     cite = html(site_project, "claims/boards-feel-freer/index.html")
     assert "&lt;/script&gt;&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in cite

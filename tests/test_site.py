@@ -34,7 +34,6 @@ def write_site_base(project: Project) -> None:
         themes: [autonomy]
         certainty: low
         certainty_rationale: One survey, reported in the news.
-        certainty_concerns: [adequacy]
         evidence:
           - source: journal-report
             quote: “could change services quickly”
@@ -45,6 +44,20 @@ def write_site_base(project: Project) -> None:
             stance: contradicts
             note: Variation suggests not every board can.
         aliases: [quick-change]
+        key_message: Doctors on the boards may be able to change services quickly.
+        assessment:
+          methodological_limitations:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          coherence:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          adequacy:
+            concerns: moderate
+            explanation: Judged for the test.
+          relevance:
+            concerns: no or very minor
+            explanation: Judged for the test.
     """)
     (project.root / "content").mkdir()
     (project.root / "content" / "overview.md").write_text(textwrap.dedent("""\
@@ -265,7 +278,7 @@ def test_site_builds_strict_with_backlinks_anchors_and_contested_marker(site_pro
 def test_cross_references_in_hand_written_pages_resolve_to_titles(site_project):
     assert build(site_project).returncode == 0
     overview = html(site_project, "overview/index.html")
-    assert re.search(r'<a href="../claims/boards-feel-freer/">Board members see their boards as freer', overview)
+    assert re.search(r'<a href="../claims/boards-feel-freer/">Board members probably see their boards', overview)
     assert '<a href="../themes/autonomy/">this theme</a>' in overview
     assert "<code>[](claim:not-a-claim)</code>" in overview
 
@@ -465,12 +478,11 @@ def test_lists_in_running_text_keep_the_space_after_their_separator(tmp_path):
     claim.write_text(claim.read_text().replace("themes: [autonomy]", "themes: [autonomy, quality]"))
     recommendation = project.evidence / "recommendations" / "wait-and-see.yaml"
     recommendation.write_text(recommendation.read_text().replace(
-        "made_by:\n", "made_by:\n  - source: second-report\n    quote: boards\n"))
+        "made_by: [A. Researcher]", "made_by: [A. Researcher, Fictional University]"))
     pages = render_pages(build_graph(load_evidence(project.evidence)))
     assert ('Themes: <a href="../../themes/autonomy/">Autonomy</a>, <a href="../../themes/quality/">Quality</a>'
             in pages["claims/effect-unknown.md"].body)
-    assert ('<a href="../sources/second-report/">Second report</a>; <a href="../sources/journal-report/">'
-            in pages["recommendations/index.md"].body)
+    assert "<td>A. Researcher; Fictional University</td>" in pages["recommendations/index.md"].body
 
 
 def test_links_that_leave_the_site_are_marked_for_print(site_project):

@@ -151,6 +151,20 @@ def test_high_certainty_from_one_study_counts_reports_not_twice(valid_project):
         evidence:
           - {source: journal-report, quote: less constrained by the centre, stance: supports}
           - {source: author-account, quote: less constrained by the centre, stance: supports}
+        key_message: The finding holds.
+        assessment:
+          methodological_limitations:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          coherence:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          adequacy:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          relevance:
+            concerns: no or very minor
+            explanation: Judged for the test.
     """)
     finding = only(findings_of(valid_project), "high-certainty-one-study")
     assert finding.line == 4
@@ -181,8 +195,22 @@ def test_high_certainty_from_opinion_only(valid_project):
         evidence:
           - {source: view-a, quote: boards are freer, stance: supports}
           - {source: view-b, quote: boards are freer, stance: supports}
+        key_message: The finding holds.
+        assessment:
+          methodological_limitations:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          coherence:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          adequacy:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          relevance:
+            concerns: no or very minor
+            explanation: Judged for the test.
     """)
-    assert "only from opinion pieces" in only(findings_of(valid_project), "high-certainty-opinion").message
+    assert "no study supports it" in only(findings_of(valid_project), "certainty-without-study").message
 
 
 def test_claim_with_no_supporting_evidence_is_flagged(valid_project):
@@ -243,7 +271,7 @@ def test_an_alias_cannot_be_the_records_own_id(valid_project):
     path = claim_path(valid_project)
     path.write_text(path.read_text(encoding="utf-8") + "aliases: [boards-feel-freer]\n", encoding="utf-8")
     finding = only(findings_of(valid_project), "alias-is-own-id")
-    assert finding.severity is Severity.error and finding.location.endswith("boards-feel-freer.yaml:13:11")
+    assert finding.severity is Severity.error and finding.location.endswith("boards-feel-freer.yaml:27:11")
     assert finding.message == "alias 'boards-feel-freer' is this claim's own id"
 
 
@@ -260,6 +288,20 @@ def test_reusing_a_retired_id_says_which_record_retired_it(valid_project):
           - source: journal-report
             quote: the findings were early
             stance: supports
+        key_message: The finding may hold.
+        assessment:
+          methodological_limitations:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          coherence:
+            concerns: no or very minor
+            explanation: Judged for the test.
+          adequacy:
+            concerns: moderate
+            explanation: Judged for the test.
+          relevance:
+            concerns: no or very minor
+            explanation: Judged for the test.
     """)
     finding = only(findings_of(valid_project), "retired-id-reused")
     assert finding.severity is Severity.error

@@ -15,6 +15,7 @@ from build_tools.adapters.project import Project, ProjectError
 from build_tools.engine import findings as fmt
 from build_tools.engine.cache import DEFAULT_PATH as DEFAULT_CACHE
 from build_tools.engine.history import read_history
+from build_tools.engine.method import KeyMessageRules
 from build_tools.engine.validate import run
 from build_tools.tooling.check import STEPS
 from build_tools.tooling.invocation import invocation
@@ -287,6 +288,14 @@ def _configured_archive() -> Path | None:
         return None
 
 
+def _configured_key_messages() -> KeyMessageRules:
+    """The rules for key messages mkdocs.yml sets, when run from the project root; else the defaults.
+    Raises :class:`ProjectError` when they are set wrongly."""
+    if not Path("mkdocs.yml").is_file():
+        return KeyMessageRules()
+    return Project.read(Path("mkdocs.yml")).key_messages
+
+
 def _validate(args: argparse.Namespace) -> int:
     archive = args.archive or (Path(os.environ[ARCHIVE_ENV]) if os.environ.get(ARCHIVE_ENV) else None) \
         or _configured_archive()
@@ -297,8 +306,13 @@ def _validate(args: argparse.Namespace) -> int:
         except GitError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    try:
+        key_messages = _configured_key_messages()
+    except ProjectError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     report = run(args.evidence, archive, strict_mode=args.strict, changed=changed,
-                 history=read_history(args.evidence), cache=args.cache)
+                 history=read_history(args.evidence), cache=args.cache, key_messages=key_messages)
     if args.format == "json":
         print(fmt.format_json(report.findings))
     elif args.format == "github":

@@ -69,6 +69,17 @@ class Generated:
     """What the plugin's build would warn about (findings, contradicting redirects), already said."""
 
 
+def _nav_files(nav: Any) -> set[str]:
+    """Every docs file a ``nav:`` setting names, however deeply nested."""
+    if isinstance(nav, str):
+        return {nav}
+    if isinstance(nav, list):
+        return {uri for entry in nav for uri in _nav_files(entry)}
+    if isinstance(nav, dict):
+        return {uri for value in nav.values() for uri in _nav_files(value)}
+    return set()
+
+
 def generate(config_file: Path, out: Path, *, archive: Path | None = None, site_url: str | None = None,
              engine: str = "mkdocs", strict: bool | None = None) -> Generated:
     """Write the docs tree of the project configured in ``config_file`` into ``out`` (emptied first, unless it
@@ -84,7 +95,11 @@ def generate(config_file: Path, out: Path, *, archive: Path | None = None, site_
         raise GenerateError(str(exc)) from None
     archive = archive or project.archive
     history = read_history(project.evidence)
-    report = run(project.evidence, archive, history=history, cache=project.root / CACHE)
+    try:
+        key_messages = project.key_messages
+    except ProjectError as exc:
+        raise GenerateError(str(exc)) from None
+    report = run(project.evidence, archive, history=history, cache=project.root / CACHE, key_messages=key_messages)
     if not report.ok:
         raise GenerateError(f"the evidence records have {len(report.errors)} errors:\n"
                             + format_text(report.findings))
@@ -353,8 +368,10 @@ def _config(project: Project, site: SiteContent, out: Path, bases: list[Path], e
                 RelativeDir("$config_dir" if base == Path() else f"$config_dir/{base.as_posix()}") for base in bases]
     folders = sorted({uri.split("/", 1)[0] for uri in site.pages if "/" in uri} | {"downloads"})
     patterns = [f"/{folder}/*" for folder in folders]
-    patterns += [f"!/{uri}" for uri in sorted(NAV_PAGES) if "/" in uri]
-    patterns += [f"/{uri}" for uri in site.pages if "/" not in uri and uri not in NAV_PAGES]
+    listed = _nav_files(settings["nav"]) if settings.get("nav") else None  # None: every page is in the nav
+    in_nav = {uri for uri in NAV_PAGES if listed is None or uri in listed}
+    patterns += [f"!/{uri}" for uri in sorted(in_nav) if "/" in uri]
+    patterns += [f"/{uri}" for uri in site.pages if "/" not in uri and uri not in in_nav]
     own = str(settings.get("not_in_nav") or "").strip()
     settings["not_in_nav"] = "\n".join(filter(None, [own, *patterns])) + "\n"
     header = ("# Written by `python -m build_tools generate` from the project's mkdocs.yml: build with\n"

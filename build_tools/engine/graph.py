@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 from build_tools.engine.load import EvidenceBase
 from build_tools.engine.model import (
+    CERTAINTY_ORDER,
+    Certainty,
     Citation,
     Claim,
     Evidence,
@@ -84,8 +86,8 @@ def citations(record: Record) -> Iterator[tuple[tuple[str | int, ...], Citation]
         for i, item in enumerate(record.evidence):
             yield ("evidence", i), item
     elif isinstance(record, Recommendation):
-        for i, item in enumerate(record.made_by):
-            yield ("made_by", i), item
+        for i, item in enumerate(record.made_in):
+            yield ("made_in", i), item
     elif isinstance(record, Question):
         for i, item in enumerate(record.raised_by):
             yield ("raised_by", i), item
@@ -146,6 +148,16 @@ class Graph:
     def independent_studies(self, claim: Claim, stance: Stance = Stance.supports) -> list[str]:
         """The ids of the distinct studies behind the evidence of one stance; sources of no study are no study."""
         return self.evidence_count(claim, stance).studies
+
+    def certainty_spread(self, claim_ids: list[str]) -> dict[Certainty, int]:
+        """How many of these claims are at each certainty (each claim once), most certain first; levels no claim
+        has are left out."""
+        counts = dict.fromkeys(CERTAINTY_ORDER, 0)
+        for claim_id in dict.fromkeys(claim_ids):
+            claim = self.claims.get(claim_id)
+            if claim is not None:
+                counts[claim.certainty] += 1
+        return {level: count for level, count in counts.items() if count}
 
     def is_contested(self, claim: Claim) -> bool:
         """Some evidence contradicts the claim."""

@@ -409,6 +409,20 @@ def type_record(
     return record, findings
 
 
+RETIRED_FIELDS: dict[tuple[str, Path_], str] = {
+    ("claim", ("certainty_concerns",)): (
+        "certainty_concerns was replaced by `assessment:`, which judges each of the four GRADE-CERQual components "
+        "(methodological_limitations, coherence, adequacy, relevance) with `concerns:` (no or very minor, minor, "
+        "moderate or serious) and a one-sentence `explanation:`; each component listed here has at least minor "
+        "concerns. See 'How certainty is judged' in CONTRIBUTING.md"),
+    ("recommendation", ("made_by",)): (
+        "made_by now lists who makes the recommendation (an organisation or person, as the source names them); "
+        "move the quotes, unchanged, to `made_in:` and add `basis:`"),
+}
+"""Fields a record format once had, by (kind, place), and what to write instead: the hint for a file not yet
+moved to the new format."""
+
+
 def _position(positions: dict[Path_, tuple[int, int]], loc: Path_) -> tuple[int, int]:
     while loc:
         if loc in positions:
@@ -476,8 +490,11 @@ def _schema_finding(kind: Kind, item: dict[str, Any], positions: dict[Path_, tup
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         hint += "allowed fields here: " + ", ".join(allowed)
+        retired = RETIRED_FIELDS.get((kind.name, loc))
+        if retired:
+            hint = retired
         return error("unknown-field", f"unknown field '{where}' in a {kind.name}", shown, line, column, hint)
-    choices = [c.strip().strip("'") for c in ctx.get("expected", "").replace(" or ", ", ").split(",") if c.strip()]
+    choices = re.findall(r"'([^']*)'", ctx.get("expected", ""))  # "'no or very minor', 'minor' or 'serious'"
     if kind_of == "string_too_short" or (kind_of in {"string_pattern_mismatch", "enum"} and item.get("input") == ""):
         hint = _fill_in_hint(kind.model, loc)
         if kind_of == "enum":
@@ -488,6 +505,9 @@ def _schema_finding(kind: Kind, item: dict[str, Any], positions: dict[Path_, tup
         hint = (f"did you mean '{close[0]}'? " if close else "") + f"choose one of: {', '.join(choices)}"
         return error("bad-value", f"{where}: '{item.get('input')}' is not an allowed value", shown, line, column,
                      hint)
+    if kind.name == "recommendation" and loc[:1] == ("made_by",) and isinstance(item.get("input"), dict):
+        return error("wrong-type", f"{where} should name who makes the recommendation, not quote a source",
+                     shown, line, column, RETIRED_FIELDS[("recommendation", ("made_by",))])
     if kind_of in {"string_type", "list_type", "model_type", "dict_type", "int_type"}:
         wanted = {"string_type": "text", "list_type": "a list", "model_type": "a mapping of fields",
                   "dict_type": "a mapping of fields", "int_type": "a whole number"}[kind_of]

@@ -102,13 +102,43 @@ CERTAINTY_ORDER = [Certainty.high, Certainty.moderate, Certainty.low, Certainty.
 """Most certain first."""
 
 
-class CerqualComponent(StrEnum):
-    """GRADE-CERQual components that can lower confidence in a finding."""
+class Concerns(StrEnum):
+    """How much one GRADE-CERQual component lowers confidence in a finding."""
 
-    methodological_limitations = "methodological-limitations"
-    coherence = "coherence"
-    adequacy = "adequacy"
-    relevance = "relevance"
+    none = "no or very minor"
+    minor = "minor"
+    moderate = "moderate"
+    serious = "serious"
+
+    @property
+    def label(self) -> str:
+        """For readers: "Moderate concerns"."""
+        return f"{self.value.capitalize()} concerns"
+
+
+CONCERNS_ORDER = [Concerns.none, Concerns.minor, Concerns.moderate, Concerns.serious]
+"""Least concern first."""
+
+
+class Basis(StrEnum):
+    """What kind of ground a recommendation stands on."""
+
+    study_findings = "study-findings"
+    authors_interpretation = "authors-interpretation"
+    expert_opinion = "expert-opinion"
+
+    @property
+    def explanation(self) -> str:
+        """What the basis means, for readers."""
+        return {"study-findings": "It follows from what a study found.",
+                "authors-interpretation": "It is the authors' reading of their study, going beyond what their data "
+                                          "show.",
+                "expert-opinion": "It is the view of an expert or commentator, not drawn from a study."}[self.value]
+
+    @property
+    def label(self) -> str:
+        return {"study-findings": "Study findings", "authors-interpretation": "The authors' interpretation",
+                "expert-opinion": "Expert opinion or commentary"}[self.value]
 
 
 class Stance(StrEnum):
@@ -158,6 +188,45 @@ class Citation(_Strict):
 
 class Evidence(Citation):
     stance: Stance = Field(description="supports, contradicts or qualifies the claim.")
+
+
+class Judgement(_Strict):
+    """One GRADE-CERQual component of a claim's assessment."""
+
+    concerns: Concerns = Field(description="How much this component lowers confidence in the claim: no or very "
+                                           "minor, minor, moderate or serious concerns.")
+    explanation: Text = Field(description="One sentence: why, for this claim's evidence.", max_length=600)
+
+
+class Assessment(_Strict):
+    """The GRADE-CERQual assessment of a claim: each component judged, in the order reviews publish them."""
+
+    methodological_limitations: Judgement = Field(
+        description="How sound is the way the evidence was produced, and how directly can we see it?")
+    coherence: Judgement = Field(description="Do the sources fit together, or does some evidence pull the other way?")
+    adequacy: Judgement = Field(description="How rich and how plentiful are the data?")
+    relevance: Judgement = Field(description="How well does the evidence match the claim in setting, time and scope?")
+    why_overall_differs: Text | None = Field(
+        default=None, max_length=1000,
+        description="Why the overall certainty is not what these judgements suggest: needed when it is high despite "
+                    "moderate or serious concerns, very low with no concern above minor, or above low although no "
+                    "study supports the claim.")
+
+    COMPONENTS: ClassVar[dict[str, str]] = {
+        "methodological_limitations": "Methodological limitations",
+        "coherence": "Coherence",
+        "adequacy": "Adequacy of data",
+        "relevance": "Relevance",
+    }
+    """Field name → the component's name for readers."""
+
+    def components(self) -> list[tuple[str, str, Judgement]]:
+        """(field name, name for readers, judgement) of each component, in order."""
+        return [(name, label, getattr(self, name)) for name, label in self.COMPONENTS.items()]
+
+
+BASIS_ORDER = [Basis.study_findings, Basis.authors_interpretation, Basis.expert_opinion]
+"""Firmest ground first."""
 
 
 class Record(_Strict):
@@ -257,19 +326,24 @@ class Study(Record):
 
 class Claim(Record):
     kind: ClassVar[str] = "claim"
+    key_message: Text | None = Field(
+        default=None, max_length=400,
+        description="The finding in plain words, at most about 25 words, hedged to match its certainty "
+                    "(\"probably\" when moderate, \"may\" when low, \"it is uncertain whether\" when very low). "
+                    "Links, lists and search show it.")
     statement: Text = Field(description="One sentence, in our own words.", max_length=600)
     themes: list[RecordId] = Field(min_length=1, description="Ids of the themes this claim belongs to.")
-    certainty: Certainty
-    certainty_rationale: Text = Field(description="Why this certainty: design, number of studies, report type.")
-    certainty_concerns: list[CerqualComponent] = Field(
-        default_factory=list, description="CERQual components that lowered the rating."
-    )
+    certainty: Certainty = Field(description="Overall confidence in the claim: high, moderate, low or very low.")
+    certainty_rationale: Text = Field(description="Why this overall certainty: how the four judgements of the "
+                                      "assessment add up.")
+    assessment: Assessment = Field(description="The GRADE-CERQual judgement of each component, with why.")
     evidence: list[Evidence] = Field(min_length=1)
     headline: bool = Field(default=False, description="Show it among the headline findings on the home page.")
 
     @property
     def title_text(self) -> str:
-        return self.statement
+        """The key message, which links and lists show; the statement until one is written."""
+        return self.key_message or self.statement
 
 
 class Theme(Record):
@@ -285,8 +359,13 @@ class Theme(Record):
 class Recommendation(Record):
     kind: ClassVar[str] = "recommendation"
     statement: Text = Field(description="What is recommended, in our words.", max_length=600)
-    made_by: list[Citation] = Field(
-        min_length=1, description="Who makes it: the sources, each with the words that make it."
+    made_by: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]] = Field(
+        min_length=1, description="Who makes it: each organisation or person, as the source names them (never a "
+                                  "document's title).")
+    basis: Basis = Field(description="What it stands on: study-findings, authors-interpretation (the authors' "
+                                     "reading beyond their data) or expert-opinion (opinion or commentary).")
+    made_in: list[Citation] = Field(
+        min_length=1, description="Where it is made: the sources, each with the words that make it."
     )
     rationale: Text
     claims: list[RecordId] = Field(min_length=1, description="Ids of the claims it rests on.")

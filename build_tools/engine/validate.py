@@ -19,7 +19,19 @@ from build_tools.engine.findings import Finding, Severity, error, sort_key, stri
 from build_tools.engine.graph import Graph, QuoteUse, build_graph, references
 from build_tools.engine.history import History
 from build_tools.engine.load import EvidenceBase, load_evidence
-from build_tools.engine.model import KIND_BY_FOLDER, KINDS, Certainty, Claim, Record, Source, SourceType, Stance
+from build_tools.engine.method import KeyMessageRules
+from build_tools.engine.model import (
+    CONCERNS_ORDER,
+    KIND_BY_FOLDER,
+    KINDS,
+    Basis,
+    Certainty,
+    Claim,
+    Concerns,
+    Record,
+    Source,
+    Stance,
+)
 from build_tools.engine.quotes import Archive, ArchiveError, find_quote, nearest_passage
 
 
@@ -101,7 +113,7 @@ class Scope:
 
 def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode: bool = False,
         changed: Iterable[Path | str] | None = None, history: History | None = None,
-        cache: Path | str | None = None) -> Report:
+        cache: Path | str | None = None, key_messages: KeyMessageRules | None = None) -> Report:
     """Load, index and check an evidence folder: the whole of ``validate``.
 
     With ``changed`` (record files a pull request touched, deleted ones included),
@@ -112,6 +124,8 @@ def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode:
 
     With ``cache`` (a folder), records of unchanged files and quotes already found
     in an unchanged archived text are taken from the last run (:mod:`.cache`).
+
+    ``key_messages`` are the project's rules for key messages (:mod:`.method`), the defaults if not given.
     """
     with _collector_paused(), workers.Pool() as pool:  # workers forked while loading serve the quotes too
         validation_cache = ValidationCache.open(cache) if cache is not None else None
@@ -119,7 +133,8 @@ def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode:
         graph = build_graph(base)
         scope = Scope.of(base, changed) if changed is not None else None
         archived = Archive(Path(archive)) if archive else None
-        findings = base.findings + check(base, graph, archived, scope, history, validation_cache, pool)
+        findings = base.findings + check(base, graph, archived, scope, history, validation_cache, pool,
+                                         key_messages)
         pool.release()  # the workers exit while the cache is saved
         if validation_cache is not None:
             validation_cache.save(every_quote_checked=scope is None and archived is not None)
@@ -159,7 +174,7 @@ def _collector_paused() -> Iterator[None]:
 
 def check(base: EvidenceBase, graph: Graph, archive: Archive | None, scope: Scope | None = None,
           history: History | None = None, cache: ValidationCache | None = None,
-          pool: workers.Pool | None = None) -> list[Finding]:
+          pool: workers.Pool | None = None, key_messages: KeyMessageRules | None = None) -> list[Finding]:
     return [
         *_check_references(base, graph),
         *_check_aliases(base, graph),
@@ -167,6 +182,8 @@ def check(base: EvidenceBase, graph: Graph, archive: Archive | None, scope: Scop
         *_check_quotes(graph, archive, scope, cache, pool),
         *_check_coverage(graph),
         *_check_certainty(graph),
+        *_check_key_messages(graph, key_messages or KeyMessageRules()),
+        *_check_recommendations(graph),
     ]
 
 
@@ -412,27 +429,123 @@ def _check_coverage(graph: Graph) -> list[Finding]:
 
 
 def _check_certainty(graph: Graph) -> list[Finding]:
+    """The overall certainty against the four judgements of the assessment and the studies behind the claim.
+
+    GRADE-CERQual starts from high confidence and lowers it for concerns; an overall level that departs from
+    what the judgements suggest needs ``assessment.why_overall_differs`` to say why.
+    """
     findings = []
     for claim in graph.claims.values():
-        if claim.certainty is not Certainty.high:
-            continue
+        judgements = [judgement for _, _, judgement in claim.assessment.components()]
+        worst = max((j.concerns for j in judgements), key=CONCERNS_ORDER.index)
+        explained = claim.assessment.why_overall_differs is not None
+        certainty = claim.certainty
+        where = _at(claim, "certainty")
+        why = "or say why under assessment.why_overall_differs"
+        if certainty is Certainty.high and CONCERNS_ORDER.index(worst) >= CONCERNS_ORDER.index(Concerns.moderate):
+            if not explained:
+                findings.append(warning(
+                    "certainty-above-concerns", f"claim '{claim.id}' is rated high despite {worst.label.lower()} "
+                    f"about {_components_with(claim, worst)}", *where,
+                    hint=f"lower the certainty to match the concerns, {why}"))
+        elif certainty is not Certainty.high and worst is Concerns.none and not explained:
+            findings.append(warning(
+                "certainty-below-concerns", f"claim '{claim.id}' is rated {certainty.value}, but the assessment "
+                "has no concern about any component", *where,
+                hint=f"judge the component(s) that lower it as minor, moderate or serious concerns, {why}"))
+        elif certainty is Certainty.very_low and worst is Concerns.minor and not explained:
+            findings.append(warning(
+                "certainty-below-concerns", f"claim '{claim.id}' is rated very low, but no concern in its "
+                "assessment is above minor", *where,
+                hint=f"very low needs moderate or serious concerns: raise the certainty, judge the concerns "
+                     f"again, {why}"))
         studies = graph.independent_studies(claim)
-        supporting = [graph.sources[e.source] for e in claim.evidence
-                      if e.stance is Stance.supports and e.source in graph.sources]
-        if supporting and all(s.type is SourceType.opinion_piece for s in supporting):
-            findings.append(warning("high-certainty-opinion", f"claim '{claim.id}' is rated high but its support "
-                                    "comes only from opinion pieces", *_at(claim, "certainty"),
-                                    hint="opinion is argument, not evidence of fact: rate it low or very low"))
-        elif not studies:
-            findings.append(warning("high-certainty-no-study", f"claim '{claim.id}' is rated high but no study "
-                                    "supports it: its supporting sources report no study", *_at(claim, "certainty"),
-                                    hint="a news report or commentary without a study is weak evidence of fact: rate "
-                                         "it low or very low, or add evidence from a study"))
-        elif len(studies) == 1:
+        if certainty in {Certainty.high, Certainty.moderate} and not studies and not explained:
+            findings.append(warning(
+                "certainty-without-study", f"claim '{claim.id}' is rated {certainty.value}, but no study supports "
+                "it: its supporting sources report no study", *where,
+                hint=f"an opinion piece, or a news report without a study, is weak evidence of fact: rate it low or "
+                     f"very low, add evidence from a study, {why}"))
+        elif certainty is Certainty.high and len(studies) == 1:
             findings.append(warning("high-certainty-one-study", f"claim '{claim.id}' is rated high but its support "
-                                    "comes from one study only (reports of one study count once)",
-                                    *_at(claim, "certainty"),
+                                    "comes from one study only (reports of one study count once)", *where,
                                     hint="high needs corroboration by independent studies: rate it moderate, or "
                                          "add evidence from another study"))
     return findings
 
+
+def _components_with(claim: Claim, level: Concerns) -> str:
+    return " and ".join(label.lower() for _, label, judgement in claim.assessment.components()
+                        if judgement.concerns is level)
+
+
+def _check_key_messages(graph: Graph, rules: KeyMessageRules) -> list[Finding]:
+    """Every claim has a key message, short, and hedged as its certainty asks."""
+    findings = []
+    for claim in graph.claims.values():
+        message = claim.key_message
+        if message is None:
+            findings.append(warning(
+                "missing-key-message", f"claim '{claim.id}' has no key message", *_at(claim, "id"),
+                hint=f"add `key_message:` the finding in plain words, at most {rules.max_words} words; lists, links "
+                     "and search show it"))
+            continue
+        words = rules.words(message)
+        if words > rules.max_words:
+            findings.append(warning(
+                "key-message-too-long", f"the key message of claim '{claim.id}' has {words} words; the limit is "
+                f"{rules.max_words}", *_at(claim, "key_message"),
+                hint="keep the finding and its hedge; the statement, shown on the claim's page, holds the detail"))
+        if rules.hedge_used(message, claim.certainty) is None:
+            phrases = rules.hedges[claim.certainty]
+            findings.append(warning(
+                "key-message-unhedged", f"the key message of claim '{claim.id}' does not say how certain it is: "
+                f"the claim is rated {claim.certainty.value}, and the message uses none of "
+                + ", ".join(f'"{p}"' for p in phrases), *_at(claim, "key_message"),
+                hint=_HEDGE_EXAMPLES.get(claim.certainty, "") + " (the phrases of each level are set under "
+                     "`key_messages: hedges:` in mkdocs.yml)"))
+    return findings
+
+
+_HEDGE_EXAMPLES = {
+    Certainty.moderate: 'word it as moderate certainty reads: "GPs probably ..."',
+    Certainty.low: 'word it as low certainty reads: "GPs may ..."',
+    Certainty.very_low: 'word it as very low certainty reads: "It is uncertain whether GPs ..."',
+}
+
+
+def _folded(value: str) -> str:
+    return " ".join(value.casefold().replace("’", "'").split())
+
+
+def _check_recommendations(graph: Graph) -> list[Finding]:
+    """Who makes a recommendation is named once each, and is someone, not a document; a basis of study
+    findings is made in a source that reports a study."""
+    findings = []
+    titles = {_folded(source.title): source for source in graph.sources.values()}
+    for recommendation in graph.recommendations.values():
+        seen: dict[str, int] = {}
+        for index, maker in enumerate(recommendation.made_by):
+            where = _at(recommendation, "made_by", index)
+            folded = _folded(maker)
+            if folded in seen:
+                findings.append(error(
+                    "duplicate-maker", f"'{maker}' is named twice in made_by (also entry {seen[folded] + 1})", *where,
+                    hint="name each organisation or person once: remove this entry"))
+                continue
+            seen[folded] = index
+            source = titles.get(folded.strip("\"'“”‘"))
+            if source is not None:
+                findings.append(error(
+                    "maker-is-title", f"made_by names the document '{source.title}', not who makes the "
+                    "recommendation", *where,
+                    hint="name the organisation or person that makes it, as the source names them (its authors, or "
+                         "the body whose report it is); the document goes under made_in"))
+        if recommendation.basis is Basis.study_findings:
+            cited = [graph.sources[c.source] for c in recommendation.made_in if c.source in graph.sources]
+            if cited and not any(source.study in graph.studies for source in cited):
+                findings.append(warning(
+                    "basis-without-study", f"recommendation '{recommendation.id}' has a basis of study findings, but "
+                    "none of the sources it is made in reports a study", *_at(recommendation, "basis"),
+                    hint="choose authors-interpretation or expert-opinion, or quote where a study's report makes it"))
+    return findings

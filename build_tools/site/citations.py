@@ -112,9 +112,9 @@ class Synthesis:
 
 
 def claim_csl(claim: Claim, synthesis: Synthesis, permalink: str, updated: _dt.date | None = None) -> dict[str, Any]:
-    """A claim as a CSL-JSON item: a part of the synthesis, with the statement as its title, dated by its
-    last update (from git) when known."""
-    item: dict[str, Any] = {"id": claim.id, "type": "webpage", "title": claim.statement,
+    """A claim as a CSL-JSON item: a part of the synthesis, with its page's title (the key message) as its title,
+    dated by its last update (from git) when known."""
+    item: dict[str, Any] = {"id": claim.id, "type": "webpage", "title": claim.title_text,
                             "container-title": synthesis.name}
     if synthesis.author:
         item["author"] = [csl_name(synthesis.author)]
@@ -239,7 +239,7 @@ class Formatter:
         stand-in item (one for statements that end in . ? or !, one for others) and each
         claim's text replaces the stand-ins: 10,000 claims cost one citeproc run, not 10,000.
         """
-        statement = _strip_marks(one_line(claim.statement))
+        statement = _strip_marks(one_line(claim.title_text))
         ends = statement[-1:] in {".", "?", "!"}
         stand_in = _STAND_IN_TITLE + ("." if ends else "")
         item = _strip_marks(claim_csl(claim, synthesis, "url" if permalink else "", updated))
@@ -391,7 +391,7 @@ def claim_bibtex_entry(claim: Claim, synthesis: Synthesis, permalink: str,
     fields = []
     if synthesis.author:
         fields.append(Field("author", bibtex_name(synthesis.author)))
-    fields += [Field("title", latex_text(claim.statement)), Field("howpublished", latex_text(synthesis.name))]
+    fields += [Field("title", latex_text(claim.title_text)), Field("howpublished", latex_text(synthesis.name))]
     if updated:
         fields += _bibtex_date_fields(updated.isoformat())
     if permalink:

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from build_tools.engine.graph import Graph
-from build_tools.engine.model import KINDS, Claim, SourceType, Stance
+from build_tools.engine.model import KINDS, Assessment, Claim, SourceType, Stance
 from build_tools.site.citations import Citations, source_csl, source_ris, write_ris
 from build_tools.site.info import SiteInfo
 
@@ -119,7 +119,9 @@ def _json(value: Any) -> str:
 # --- claims.csv ----------------------------------------------------------------
 
 CSV_COLUMNS = [
-    "claim_id", "claim_statement", "certainty", "stance", "quote", "locator", "note",
+    "claim_id", "claim_key_message", "claim_statement", "certainty",
+    *(f"{name}_concerns" for name in Assessment.COMPONENTS),
+    "stance", "quote", "locator", "note",
     "source_id", "source_title", "source_type", "study_id", "study_title", "claim_url",
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -136,11 +138,14 @@ def claims_rows(graph: Graph, info: SiteInfo) -> list[dict[str, str]]:
     rows = []
     for claim_id in sorted(graph.claims):
         claim: Claim = graph.claims[claim_id]
+        judgements = {f"{name}_concerns": judgement.concerns.value
+                      for name, _, judgement in claim.assessment.components()}
         for evidence in claim.evidence:
             source = graph.sources.get(evidence.source)
             study = graph.studies.get(source.study) if source and source.study else None
             rows.append({
-                "claim_id": claim.id, "claim_statement": claim.statement, "certainty": claim.certainty.value,
+                "claim_id": claim.id, "claim_key_message": claim.key_message or "",
+                "claim_statement": claim.statement, "certainty": claim.certainty.value, **judgements,
                 "stance": evidence.stance.value, "quote": evidence.quote, "locator": evidence.locator or "",
                 "note": evidence.note or "", "source_id": evidence.source,
                 "source_title": source.title if source else "", "source_type": source.type.value if source else "",
@@ -173,8 +178,9 @@ def build_exports(graph: Graph, info: SiteInfo, citations: Citations | None = No
                  "The structure of evidence.json, generated from the record model (JSON Schema 2020-12).",
                  _json(evidence_schema())),
         Download("claims.csv", "Claims and their evidence",
-                 "One row per piece of evidence of a claim: claim, certainty, stance, quote, locator, source, "
-                 "study and the claim's address. UTF-8, comma-separated.", claims_csv(graph, info)),
+                 "One row per piece of evidence of a claim: claim (key message and statement), certainty and "
+                 "the concerns judged for each GRADE-CERQual component, stance, quote, locator, source, study and "
+                 "the claim's address. UTF-8, comma-separated.", claims_csv(graph, info)),
         Download("sources.bib", "Sources as BibTeX",
                  "Every source as a BibTeX entry keyed by its id, for LaTeX, Zotero, JabRef and others.",
                  "\n".join(citations.bibtex(s) for s in sources)),

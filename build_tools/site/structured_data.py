@@ -78,7 +78,7 @@ def claim_data(claim: Claim, graph: Graph, info: SiteInfo, updated: _dt.date | N
     cited = [graph.sources[s] for s in dict.fromkeys(e.source for e in claim.evidence) if s in graph.sources]
     data: dict[str, Any] = {
         "@type": "Claim", "@id": info.permalink("claim", claim.id), "url": info.permalink("claim", claim.id),
-        "name": claim.statement, "text": claim.statement, "isPartOf": _website(info),
+        "name": claim.title_text, "text": claim.statement, "isPartOf": _website(info),
         "citation": [source_data(s, info) for s in cited],
     }
     if updated:

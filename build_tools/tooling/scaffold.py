@@ -47,12 +47,26 @@ sample: null             # who or what was studied, and how many
     "claim": """\
 # A claim: one finding or argument, in our own words, backed by verbatim quotes.
 id: {id}
+key_message: ""          # the finding in plain words, at most 25, hedged to its certainty: "probably" (moderate),
+                         # "may" (low), "it is uncertain whether" (very low)
 statement: ""            # one sentence, in our own words
 themes:
   - ""                   # id of a theme (evidence/themes/)
-certainty: ""            # high, moderate, low or very low
-certainty_rationale: ""  # why: study design, number of independent studies, report type
-# certainty_concerns: [methodological-limitations, coherence, adequacy, relevance]
+certainty: ""            # overall: high, moderate, low or very low
+certainty_rationale: ""  # why, overall: how the four judgements below add up
+assessment:              # GRADE-CERQual: concerns are no or very minor, minor, moderate or serious
+  methodological_limitations:
+    concerns: ""         # how soundly was the evidence produced, and how directly do we see it?
+    explanation: ""      # one sentence
+  coherence:
+    concerns: ""         # do the sources fit together, or does some evidence pull the other way?
+    explanation: ""
+  adequacy:
+    concerns: ""         # how rich and plentiful are the data?
+    explanation: ""
+  relevance:
+    concerns: ""         # how well does the evidence match the claim in setting, time and scope?
+    explanation: ""
 evidence:
   - source: ""           # id of a source (evidence/sources/)
     quote: ""            # the source's exact words; mark omissions with … or [...]
@@ -71,6 +85,9 @@ summary: ""              # use `summary: |` and indented lines for several parag
 id: {id}
 statement: ""            # what is recommended, in our words
 made_by:
+  - ""                   # who makes it: an organisation or person, as the source names them
+basis: ""                # study-findings, authors-interpretation or expert-opinion
+made_in:
   - source: ""           # id of the source that makes it
     quote: ""            # its exact words
 rationale: ""

@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from build_tools.engine.model import CERTAINTY_ORDER, KINDS, CerqualComponent, Certainty, SourceType
+from build_tools.engine.method import DEFAULT_HEDGES
+from build_tools.engine.model import CERTAINTY_ORDER, KINDS, Assessment, Basis, Certainty, Concerns, SourceType
 
 _SYLLABLES = ["ca", "re", "mi", "to", "lu", "sen", "dor", "pa", "vi", "gra", "no", "tel", "ki", "sa", "mo",
               "ber", "li", "fa", "qua", "del", "ru", "ni", "ost", "pe", "ga", "lin", "com", "ta", "ver", "il"]
@@ -109,6 +110,27 @@ def _quote(writer: _Writer, words: list[str]) -> str:
     return " ".join(words[start:start + length])
 
 
+_WORST_CONCERNS = {Certainty.high: Concerns.minor, Certainty.moderate: Concerns.moderate,
+                   Certainty.low: Concerns.moderate, Certainty.very_low: Concerns.serious}
+"""The worst concern a synthetic claim of each certainty has: as a reviewer would judge, and as validation expects."""
+
+
+def _assessment(rand: random.Random, writer: _Writer, certainty: Certainty) -> dict[str, dict[str, str]]:
+    """Four judgements that fit ``certainty``: one component at its worst concern, the others at most minor."""
+    worst = rand.choice(list(Assessment.COMPONENTS))
+    return {name: {"concerns": (_WORST_CONCERNS[certainty] if name == worst else
+                                rand.choice([Concerns.none, Concerns.minor])).value,
+                   "explanation": writer.sentence()} for name in Assessment.COMPONENTS}
+
+
+def _key_message(writer: _Writer, certainty: Certainty) -> str:
+    """Up to a dozen words, with a hedge that fits the certainty."""
+    hedges = DEFAULT_HEDGES[certainty]
+    words = writer.phrase(4, 10)
+    return (f"It is {hedges[0]} whether {words}." if certainty is Certainty.very_low else
+            f"{words.capitalize()} {hedges[0]} {writer.phrase(2, 4)}." if hedges else f"{words.capitalize()}.")
+
+
 def generate(folder: Path | str, claims: int, seed: int = 1) -> Size:
     """Write ``folder/evidence`` (records) and ``folder/archive`` (source texts) for ``claims`` claims."""
     folder = Path(folder)
@@ -183,20 +205,24 @@ def generate(folder: Path | str, claims: int, seed: int = 1) -> Size:
         supporting = [e["source"] for e in evidence if e["stance"] == "supports"]
         independent = {study_of[s] for s in supporting if study_of[s]}  # a source of no study is no study
         opinion_only = all(type_of[s] == SourceType.opinion_piece.value for s in supporting)
-        levels = CERTAINTY_ORDER if len(independent) > 1 and not opinion_only else CERTAINTY_ORDER[1:]
+        levels = (CERTAINTY_ORDER if len(independent) > 1 and not opinion_only else
+                  CERTAINTY_ORDER[1:] if independent else CERTAINTY_ORDER[2:])
         certainty: Certainty = rand.choice(levels)
         records["claim"].append({
-            "id": claim_id, "statement": writer.sentence(),
+            "id": claim_id, "key_message": _key_message(writer, certainty), "statement": writer.sentence(),
             "themes": list(dict.fromkeys([themes[n % size.themes], *rand.sample(themes, rand.randint(0, 1))])),
             "certainty": certainty.value, "certainty_rationale": writer.sentence(),
-            "certainty_concerns": [c.value for c in rand.sample(list(CerqualComponent), rand.randint(0, 2))],
+            "assessment": _assessment(rand, writer, certainty),
             "evidence": evidence, "headline": n < 6,
         })
 
     for n in range(size.recommendations):
+        made_in = citation(rand.randrange(size.sources))
+        bases = list(Basis) if study_of[made_in["source"]] else [Basis.authors_interpretation, Basis.expert_opinion]
         records["recommendation"].append({
             "id": f"recommendation-{n:05d}", "statement": writer.sentence(),
-            "made_by": [citation(rand.randrange(size.sources))], "rationale": writer.paragraph(),
+            "made_by": [writer.phrase(2, 4).title()], "basis": rand.choice(bases).value,
+            "made_in": [made_in], "rationale": writer.paragraph(),
             "claims": rand.sample(claim_ids, min(len(claim_ids), rand.randint(1, 3))),
             "audience": [writer.phrase(1, 3) for _ in range(rand.randint(1, 2))],
         })

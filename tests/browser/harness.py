@@ -151,6 +151,7 @@ def page_types() -> dict[str, str]:
         "recommendations": "recommendations/",
         "questions": "questions/",
         "evidence-map": "evidence-map/",
+        "summary-of-findings": "summary-of-findings/",
         "tags": "tags/",
         "changelog": "changelog/",
         "claim": f"claims/{claim}/",

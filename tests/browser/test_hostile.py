@@ -38,14 +38,16 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     claim = project.evidence / "claims" / "boards-feel-freer.yaml"
     claim.write_text(claim.read_text(encoding="utf-8").replace(
         "statement: Board members see their boards as freer from central control than earlier bodies.",
-        f"statement: {json.dumps('Boards ' + text)}"), encoding="utf-8")
+        f"statement: {json.dumps('Statement ' + text)}").replace(
+        "key_message: Board members probably see their boards as freer from central control.",
+        f"key_message: {json.dumps('Boards probably ' + text)}"), encoding="utf-8")
     theme = project.evidence / "themes" / "autonomy.yaml"
     theme.write_text(theme.read_text(encoding="utf-8").replace(
         "title: Autonomy", f"title: {json.dumps('Autonomy ' + PAYLOADS[1])}"), encoding="utf-8")
     server = SiteServer(project.root / "site")
     config = project.root / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace("http://127.0.0.1:8000/", server.url),
-                      encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace("http://127.0.0.1:8000/", server.url).replace(
+        "archive: archive", "archive: archive\n      key_messages: {max_words: 500}"), encoding="utf-8")
     result = build(project)
     assert result.returncode == 0, result.stderr
     server.start()
@@ -69,11 +71,13 @@ def test_hostile_record_text_is_shown_and_never_run(hostile_site: str, page: Any
     expect(heading).to_contain_text("{{ 7 * 7 }} {% raw %}")
     assert page.locator("article script").count() == 0
     assert page.locator("article a[href^='javascript:']").count() == 0
-    assert page.title().startswith("Boards <script>")
+    assert page.title().startswith("Boards probably <script>")
+    expect(page.locator("article .ev-statement")).to_contain_text("Statement <script>window.__pwned = 'script'")
     structured = page.locator('script[type="application/ld+json"]')  # the statement is in JSON-LD too
     assert structured.count() == 1
     data = json.loads(structured.text_content())
-    assert data["@type"] == "Claim" and data["name"].startswith("Boards <script>window.__pwned")
+    assert data["@type"] == "Claim" and data["name"].startswith("Boards probably <script>window.__pwned")
+    assert data["text"].startswith("Statement <script>window.__pwned")
     expect(page.locator("details.quote summary")).to_have_text("Cite this")
     page.locator("details.quote summary").click()  # the formatted citation shows the text, inert
     expect(page.locator("details.quote p").first).to_contain_text("<img src=x onerror=")

@@ -45,3 +45,17 @@ def test_page_prints_without_navigation_and_with_source_addresses(page, site, pa
     assert internal.evaluate(AFTER) == "none"
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_the_summary_of_findings_prints_as_its_table_alone_on_a4(page, site):
+    page.goto(site.url + "summary-of-findings/")
+    assert page.locator("form.ev-filters").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator("form.ev-filters").is_visible(), "the filters are no use on paper"
+    still_shown = [selector for selector in CHROME if page.locator(selector).first.is_visible()]
+    assert not still_shown, f"printed with the page: {still_shown}"
+    assert page.locator(".ev-sof thead").evaluate("el => getComputedStyle(el).display") == "table-header-group"
+    rows = page.locator(".ev-sof tbody tr:not(.ev-group)")
+    assert rows.count() == len(GRAPH.claims) and rows.first.is_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000

@@ -46,7 +46,8 @@ def quote_only_word() -> tuple[str, str]:
 
     Long words first (short ones are likelier to be stemmed into common ones), then alphabetical.
     """
-    in_statements = set().union(*(words(c.statement + " " + c.id.replace("-", " ")) for c in GRAPH.claims.values()))
+    in_statements = set().union(*(words(f"{c.statement} {c.title_text} {c.id.replace('-', ' ')}")
+                                  for c in GRAPH.claims.values()))
     titles = [r.title_text for kind in ("sources", "studies", "themes", "recommendations", "questions")
               for r in getattr(GRAPH, kind).values()]
     excluded = in_statements | set().union(*(words(t) for t in titles))
@@ -75,7 +76,7 @@ def test_search_finds_a_claim_by_a_word_only_in_one_of_its_quotes(page, site):
     expect(result).to_be_visible()
     result.click()
     page.wait_for_url(re.compile(rf"/claims/{claim_id}/"))
-    expect(page.locator(".md-content h1")).to_contain_text(claim.statement)
+    expect(page.locator(".md-content h1")).to_contain_text(claim.title_text)
 
 
 def test_claim_to_source_and_back_to_the_claim(page, site, types):
@@ -83,20 +84,20 @@ def test_claim_to_source_and_back_to_the_claim(page, site, types):
     claim = GRAPH.claims[claim_id]
     source_id = claim.evidence[0].source
     page.goto(site.url + types["claim"])
-    assert claim.statement in heading(page)
+    assert claim.title_text in heading(page)
     page.locator(f"#evidence ~ * a[href='{site.url}sources/{source_id}/']").first.click()
     page.wait_for_url(re.compile(rf"/sources/{source_id}/$"))
     expect(page.locator(".md-content h1")).to_contain_text(GRAPH.sources[source_id].title)
     # the browser's back button returns to the claim (instant navigation keeps history)
     page.go_back()
     page.wait_for_url(re.compile(rf"/claims/{claim_id}/$"))
-    expect(page.locator(".md-content h1")).to_contain_text(claim.statement)
+    expect(page.locator(".md-content h1")).to_contain_text(claim.title_text)
     # and the source page links back to every claim quoting it
     page.go_forward()
     page.wait_for_url(re.compile(rf"/sources/{source_id}/$"))
     page.locator(f".md-content a[href='{site.url}claims/{claim_id}/']").first.click()
     page.wait_for_url(re.compile(rf"/claims/{claim_id}/$"))
-    expect(page.locator(".md-content h1")).to_contain_text(claim.statement)
+    expect(page.locator(".md-content h1")).to_contain_text(claim.title_text)
 
 
 def test_hovering_a_cross_reference_shows_a_preview_of_its_target(page, site):
@@ -106,7 +107,7 @@ def test_hovering_a_cross_reference_shows_a_preview_of_its_target(page, site):
     link.hover()
     preview = page.locator(".md-tooltip2--active[role='dialog']")
     expect(preview).to_be_visible()
-    expect(preview).to_contain_text(GRAPH.claims[claim_id].statement)
+    expect(preview).to_contain_text(GRAPH.claims[claim_id].title_text)
 
 
 def test_evidence_map_renders_and_its_cells_link_to_claims(page, site):
@@ -122,7 +123,7 @@ def test_evidence_map_renders_and_its_cells_link_to_claims(page, site):
     claim_id = first.get_attribute("href").removeprefix(site.url).split("/")[1]
     first.click()
     page.wait_for_url(re.compile(rf"/claims/{claim_id}/$"))
-    expect(page.locator(".md-content h1")).to_contain_text(GRAPH.claims[claim_id].statement)
+    expect(page.locator(".md-content h1")).to_contain_text(GRAPH.claims[claim_id].title_text)
 
 
 def test_palette_toggle_switches_scheme_and_remembers_it(page, site):

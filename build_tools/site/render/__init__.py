@@ -1,7 +1,7 @@
 """Render: the graph into pages, through Jinja templates. Pure functions of the graph and its history.
 
 One module per page family (``records``, ``references``, ``evidence_map``,
-``changelog``, ``home``), each a part of the :class:`Renderer` (``renderer``);
+``summary``, ``changelog``, ``home``), each a part of the :class:`Renderer` (``renderer``);
 ``page`` is what a generated page is, ``addresses`` where pages live and how
 they link, ``markup`` the small pieces of escaped HTML the templates use.
 
@@ -24,6 +24,7 @@ from build_tools.site.render.addresses import (
     DOWNLOADS_URI,
     EVIDENCE_MAP,
     NAV_PAGES,
+    SUMMARY_OF_FINDINGS,
     TAGS_URI,
     href,
     page_uri,
@@ -38,7 +39,8 @@ from build_tools.site.render.page import GeneratedPage, Heading
 from build_tools.site.render.renderer import TEMPLATES, Renderer, render_pages
 
 __all__ = [
-    "CHANGELOG", "CHANGELOG_LINES_PER_DATE", "DOWNLOADS_URI", "EVIDENCE_MAP", "NAV_PAGES", "TAGS_URI",
+    "CHANGELOG", "CHANGELOG_LINES_PER_DATE", "DOWNLOADS_URI", "EVIDENCE_MAP", "NAV_PAGES", "SUMMARY_OF_FINDINGS",
+    "TAGS_URI",
     "TEMPLATES", "GeneratedPage", "Heading", "Renderer", "SiteInfo", "code", "escape_attribute", "escape_inline",
     "href", "page_uri", "page_url", "redirect_map", "relative", "render_pages", "section_uri", "text",
 ]

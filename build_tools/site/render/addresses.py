@@ -11,6 +11,7 @@ CHANGELOG = "changelog.md"
 TAGS_URI = "tags.md"
 EVIDENCE_MAP = "evidence-map.md"
 DOWNLOADS_URI = "downloads/index.md"
+SUMMARY_OF_FINDINGS = "summary-of-findings.md"
 
 
 def page_uri(kind: str, record_id: str) -> str:
@@ -45,7 +46,8 @@ def href(from_url: str, to_url: str) -> str:
     return "../" * (len(here) - shared) + "/".join(there[shared:]) or "./"
 
 
-NAV_PAGES = frozenset({"index.md", EVIDENCE_MAP, CHANGELOG, DOWNLOADS_URI, *(section_uri(kind) for kind in KINDS)})
+NAV_PAGES = frozenset({"index.md", EVIDENCE_MAP, SUMMARY_OF_FINDINGS, CHANGELOG, DOWNLOADS_URI,
+                       *(section_uri(kind) for kind in KINDS)})
 """Generated pages that belong in the site's navigation; every other one is reached through links."""
 
 

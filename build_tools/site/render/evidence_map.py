@@ -27,10 +27,10 @@ class EvidenceMap:
         Screen readers hear the stances, the claim and its certainty instead of the letters.
         """
         letters = "".join(s.value[0].upper() for s in stances)
-        spoken = f"{' and '.join(s.value for s in stances)}: {claim.statement} ({claim.certainty.value} certainty)"
+        spoken = f"{' and '.join(s.value for s in stances)}: {claim.title_text} ({claim.certainty.value} certainty)"
         target = href(context["page_url"], self._record_url(claim))
         slug = claim.certainty.value.replace(" ", "-")
-        return Markup(f'<a href="{escape_attribute(target)}" title="{escape_attribute(claim.statement)}">'
+        return Markup(f'<a href="{escape_attribute(target)}" title="{escape_attribute(claim.title_text)}">'
                       f'<span class="ev-chip ev-certainty-{slug}" aria-hidden="true">{letters}</span>'
                       f"{visually_hidden(spoken)}</a>")
 

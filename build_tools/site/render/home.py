@@ -14,7 +14,7 @@ class Home:
     def _home_context(self) -> dict[str, Any]:
         g = self.graph
         headline = [c for c in g.claims.values() if c.headline]
-        headline.sort(key=lambda c: (CERTAINTY_ORDER.index(c.certainty), c.statement.lower()))
+        headline.sort(key=lambda c: (CERTAINTY_ORDER.index(c.certainty), c.title_text.lower()))
         return {
             "headline": headline,
             "counts": {

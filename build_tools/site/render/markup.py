@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from build_tools.engine.graph import EvidenceCount
-from build_tools.engine.model import Certainty, SourceType, Stance
+from build_tools.engine.model import Certainty, Concerns, SourceType, Stance
 from build_tools.engine.quotes import link_to_passage
 from build_tools.site.citations import ITALIC_END, ITALIC_START, TITLE_END, TITLE_START
 
@@ -135,6 +135,12 @@ def certainty_badge(level: Certainty) -> Markup:
     slug = level.value.replace(" ", "-")
     return Markup(f'<span class="ev-badge ev-certainty-{slug}" title="Certainty: {level.value}">'
                   f"{level.value}</span>")
+
+
+def concerns_badge(concerns: Concerns) -> Markup:
+    """A GRADE-CERQual judgement for readers: "Moderate concerns"."""
+    slug = concerns.name.replace("_", "-")
+    return Markup(f'<span class="ev-concerns ev-concerns-{slug}">{concerns.label}</span>')
 
 
 def visually_hidden(value: str) -> Markup:

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from build_tools.engine.graph import QuoteUse
 from build_tools.engine.model import (
+    BASIS_ORDER,
     CERTAINTY_ORDER,
     Certainty,
     Claim,
@@ -40,6 +41,26 @@ class RecordPages:
     def weakest_certainty(self, claim_ids: list[str]) -> Certainty:
         levels = [self.graph.claims[c].certainty for c in claim_ids if c in self.graph.claims]
         return max(levels, key=CERTAINTY_ORDER.index) if levels else Certainty.very_low
+
+    def spread_line(self, recommendation: Recommendation, lowest: bool = True) -> Markup:
+        """The certainty of the claims a recommendation rests on: "lowest low: 2 moderate and 1 low (3 claims)"."""
+        spread = self.graph.certainty_spread(recommendation.claims)
+        total = sum(spread.values())
+        if not total:
+            return Markup("no claim")
+        parts = [f"{count} {level.value}" for level, count in spread.items()]
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        said = f"{listed} ({total} claim{'s' if total != 1 else ''})" if total > 1 else f"{listed} (1 claim)"
+        if not lowest:
+            return Markup(said)
+        return Markup(f"lowest {certainty_badge(self.weakest_certainty(recommendation.claims))}: {said}")
+
+    def recommendation_orders(self, ordered: list[Recommendation]) -> dict[str, dict[str, int]]:
+        """Other orders the recommendations index can be sorted in, as each one's rank: by basis, by title."""
+        by_basis = sorted(ordered, key=lambda r: BASIS_ORDER.index(r.basis))  # stable: then as listed
+        by_title = sorted(ordered, key=lambda r: r.statement.lower())
+        return {"basis": {r.id: i for i, r in enumerate(by_basis)},
+                "title": {r.id: i for i, r in enumerate(by_title)}}
 
     @pass_context
     def evidence_table(self, context: Any, claim: Claim) -> Markup:
@@ -138,7 +159,7 @@ def search_text(record: Record) -> str:
     """What a reader may search a record's page for: its own words and the quotes it rests on."""
     parts: list[str] = [record.title_text]
     if isinstance(record, Claim):
-        parts += [record.certainty_rationale, *(e.quote for e in record.evidence)]
+        parts += [record.statement, record.certainty_rationale, *(e.quote for e in record.evidence)]
     elif isinstance(record, Source):
         parts += [*record.authors, record.outlet or "", record.publisher or "", record.summary or ""]
     elif isinstance(record, Study):
@@ -146,7 +167,7 @@ def search_text(record: Record) -> str:
     elif isinstance(record, Theme):
         parts.append(record.summary)
     elif isinstance(record, Recommendation):
-        parts += [*record.audience, record.rationale, *(c.quote for c in record.made_by)]
+        parts += [*record.made_by, *record.audience, record.rationale, *(c.quote for c in record.made_in)]
     elif isinstance(record, Question):
         parts += [record.why_open, record.would_settle, *(c.quote for c in record.raised_by)]
     return " ".join(" ".join(part.split()) for part in parts if part)

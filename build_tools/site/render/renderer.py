@@ -13,7 +13,7 @@ from markupsafe import Markup
 from build_tools.engine import workers
 from build_tools.engine.graph import Graph
 from build_tools.engine.history import History
-from build_tools.engine.model import CERTAINTY_ORDER, KINDS, Record, Stance
+from build_tools.engine.model import BASIS_ORDER, CERTAINTY_ORDER, KINDS, Record, Stance
 from build_tools.site.charts import claims_by_theme_chart, sources_by_type_chart
 from build_tools.site.citations import Citations
 from build_tools.site.exports import Download
@@ -22,6 +22,7 @@ from build_tools.site.render.addresses import (
     CHANGELOG,
     DOWNLOADS_URI,
     EVIDENCE_MAP,
+    SUMMARY_OF_FINDINGS,
     TAGS_URI,
     href,
     page_uri,
@@ -34,6 +35,7 @@ from build_tools.site.render.home import Home
 from build_tools.site.render.markup import (
     certainty_badge,
     code,
+    concerns_badge,
     contested_marker,
     escape_attribute,
     escape_paragraphs,
@@ -51,6 +53,7 @@ from build_tools.site.render.markup import (
 from build_tools.site.render.page import GeneratedPage, Heading, heading_in_template
 from build_tools.site.render.records import RecordPages
 from build_tools.site.render.references import References
+from build_tools.site.render.summary import SummaryOfFindings
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 TAGS_PAGE = """---
@@ -81,19 +84,20 @@ def _environment() -> Environment:
     )
     env.filters.update(
         paragraphs=escape_paragraphs, quoted=quoted, code=code, text=text,
-        certainty_badge=certainty_badge, filesize=filesize, stance_label=stance_label,
+        certainty_badge=certainty_badge, concerns_badge=concerns_badge, filesize=filesize,
+        stance_label=stance_label,
     )
     env.globals.update(
         heading=heading_in_template, CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance,
         source_type_label=source_type_label,
         contested_marker=contested_marker, qualified_marker=qualified_marker, passage_link=passage_link,
-        downloads_uri=DOWNLOADS_URI, evidence_count=evidence_count,
+        downloads_uri=DOWNLOADS_URI, summary_uri=SUMMARY_OF_FINDINGS, evidence_count=evidence_count,
         external=external_link, sr=visually_hidden,
     )
     return env
 
 
-class Renderer(RecordPages, References, EvidenceMap, Changelog, Home):
+class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelog, Home):
     """Renders every generated page of one build; one mixin per page family, this class the links and the loop."""
 
     def __init__(self, graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,
@@ -117,6 +121,7 @@ class Renderer(RecordPages, References, EvidenceMap, Changelog, Home):
             weakest_certainty=self.weakest_certainty,
             evidence_table=self.evidence_table, uses_table=self.uses_table,
             claim_line=self.claim_line, claim_markers=self.claim_markers, reference=self.reference,
+            spread_line=self.spread_line,
             map_chip=self.map_chip,
             formatted_reference=self.formatted_reference, cite_this=self.cite_this,
             downloads=self.downloads, citation_style_name=self.citations.formatter.style_title,
@@ -165,7 +170,10 @@ class Renderer(RecordPages, References, EvidenceMap, Changelog, Home):
         body = self._templates[template].render(
             self.context, page_uri=uri, page_url=page_url(uri, self.info.directory_urls), headings=headings,
             **context)
-        return GeneratedPage(title=title, body=body, headings=headings)
+        page = GeneratedPage(title=title, body=body, headings=headings)
+        if not any(heading.level > 1 for heading in headings):
+            page.hide.append("toc")  # nothing to list: its tables and text take the table of contents' width
+        return page
 
     def pages(self) -> dict[str, GeneratedPage | str]:
         """Every generated page: src_uri → its :class:`GeneratedPage` (or Markdown, for the tags page)."""
@@ -176,6 +184,9 @@ class Renderer(RecordPages, References, EvidenceMap, Changelog, Home):
         home.search = " ".join(filter(None, [self.info.name, self.info.description]))
         pages[EVIDENCE_MAP] = self.render("evidence_map.html.j2", EVIDENCE_MAP, "Evidence map",
                                                **self._map_context())
+        summary = pages[SUMMARY_OF_FINDINGS] = self.render(
+            "summary_of_findings.html.j2", SUMMARY_OF_FINDINGS, "Summary of findings", **self._summary_context())
+        summary.search = "Summary of findings: every claim's key message, certainty and the studies behind it."
         pages[TAGS_URI] = TAGS_PAGE
         changelog = pages[CHANGELOG] = self.render("changelog.html.j2", CHANGELOG, "Changelog",
                                                    **self._changelog_context())
@@ -192,8 +203,11 @@ class Renderer(RecordPages, References, EvidenceMap, Changelog, Home):
         record_pages.update(self.reuse)
         for kind, records in collections.items():
             uri = section_uri(kind)
+            ordered = self._sorted(kind, records)
+            extra = {"orders": self.recommendation_orders(ordered), "bases": BASIS_ORDER} \
+                if kind == "recommendation" else {}
             pages[uri] = self.render(f"{kind}_index.html.j2", uri, KINDS[kind].plural.capitalize(),
-                                     records=self._sorted(kind, records))
+                                     records=ordered, **extra)
             for record_id in records:
                 uri = page_uri(kind, record_id)
                 pages[uri] = record_pages[uri]
@@ -211,9 +225,13 @@ class Renderer(RecordPages, References, EvidenceMap, Changelog, Home):
     def _sorted(self, kind: str, records: dict[str, Record]) -> list[Record]:
         if kind == "claim":
             return sorted(records.values(), key=lambda c: (CERTAINTY_ORDER.index(c.certainty),  # type: ignore
-                                                           c.statement.lower()))
+                                                           c.title_text.lower()))
         if kind == "source":
             return sorted(records.values(), key=lambda s: (s.date or "", s.title), reverse=True)  # type: ignore
+        if kind == "recommendation":
+            return sorted(records.values(), key=lambda r: (  # type: ignore
+                CERTAINTY_ORDER.index(self.weakest_certainty(r.claims)), BASIS_ORDER.index(r.basis),  # type: ignore
+                r.statement.lower()))  # type: ignore
         return sorted(records.values(), key=lambda r: r.title_text.lower())
 
 

@@ -1,0 +1,72 @@
+"""The summary of findings and the recommendations can be narrowed and reordered in the browser, without a server."""
+
+from __future__ import annotations
+
+from build_tools.engine.graph import build_graph
+from build_tools.engine.load import load_evidence
+from build_tools.engine.model import CERTAINTY_ORDER
+
+from .harness import ROOT
+
+GRAPH = build_graph(load_evidence(ROOT / "evidence"))
+VISIBLE_ROWS = "table tbody tr:not(.ev-group):not([hidden])"
+
+
+def _visible_claims(page) -> list[str]:
+    """The ids of the records in the rows shown, in order (from the address of each row's first link)."""
+    hrefs = page.locator(f"{VISIBLE_ROWS} td:first-child a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")
+    return [href.rstrip("/").rsplit("/", 1)[-1] for href in hrefs]
+
+
+def test_the_summary_of_findings_narrows_to_a_certainty_and_a_theme(page, site):
+    page.goto(site.url + "summary-of-findings/")
+    form = page.locator("form.ev-filters")
+    assert form.is_visible(), "the filters are shown once the script runs"
+    every = _visible_claims(page)
+    assert len(every) == len(GRAPH.claims)
+    assert form.locator("output").inner_text() == f"{len(GRAPH.claims)} shown"
+
+    level = next(level for level in CERTAINTY_ORDER if any(c.certainty is level for c in GRAPH.claims.values()))
+    wanted = {c.id for c in GRAPH.claims.values() if c.certainty is level}
+    form.locator("select[name=certainty]").select_option(level.value.replace(" ", "-"))
+    shown = _visible_claims(page)
+    assert set(shown) == wanted
+    assert form.locator("output").inner_text() == f"{len(wanted)} of {len(GRAPH.claims)} shown"
+
+    theme = max(GRAPH.themes, key=lambda t: len(GRAPH.claims_by_theme.get(t, [])))
+    form.locator("select[name=certainty]").select_option("")
+    form.locator("select[name=themes]").select_option(theme)
+    in_theme = {c.id for c in GRAPH.claims_by_theme[theme]}
+    assert set(_visible_claims(page)) == in_theme
+    hidden_groups = page.locator("table tbody[hidden]").count()
+    groups_with_rows = {next(t for t in c.themes if t in GRAPH.themes) for c in GRAPH.claims_by_theme[theme]}
+    assert page.locator("table tbody:not([hidden])").count() == len(groups_with_rows)
+    assert hidden_groups == page.locator("table tbody").count() - len(groups_with_rows)
+
+
+def test_the_recommendations_can_be_filtered_by_basis_and_reordered(page, site):
+    page.goto(site.url + "recommendations/")
+    form = page.locator("form.ev-filters")
+    assert form.is_visible()
+    default = _visible_claims(page)
+    assert len(default) == len(GRAPH.recommendations)
+    form.locator("select[name=sort]").select_option("title")
+    by_title = _visible_claims(page)
+    titles = {r.id: r.statement.lower() for r in GRAPH.recommendations.values()}
+    assert by_title == sorted(by_title, key=titles.__getitem__)
+    form.locator("select[name=sort]").select_option("")
+    assert _visible_claims(page) == default
+
+    basis = next(iter(GRAPH.recommendations.values())).basis
+    form.locator("select[name=basis]").select_option(basis.value)
+    assert sorted(_visible_claims(page)) == sorted(r.id for r in GRAPH.recommendations.values() if r.basis is basis)
+
+
+def test_without_javascript_the_whole_table_is_shown_and_the_filters_are_not(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site.url + "summary-of-findings/")
+    assert not page.locator("form.ev-filters").is_visible()
+    assert page.locator(VISIBLE_ROWS).count() == len(GRAPH.claims)
+    context.close()
