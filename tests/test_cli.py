@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from build_tools.adapters.cli import main
 from build_tools.engine.graph import build_graph
@@ -167,6 +168,18 @@ def test_real_site_builds_strict(tmp_path):
         for evidence in claim.evidence:
             page = (site / "sources" / evidence.source / "index.html").read_text(encoding="utf-8")
             assert f'href="../../claims/{claim.id}/"' in page, (evidence.source, claim.id)
+    # every claim page leads with its key message, counts its studies and shows its evidence profile; the summary
+    # of findings lists every claim
+    summary = (site / "summary-of-findings" / "index.html").read_text(encoding="utf-8")
+    for claim in graph.claims.values():
+        page = (site / "claims" / claim.id / "index.html").read_text(encoding="utf-8")
+        assert claim.key_message and escape(" ".join(claim.key_message.split())) in page.split("</h1>")[0], claim.id
+        studies = len(graph.independent_studies(claim))
+        assert f"<strong>Supported by</strong> {studies} stud" in page or (
+            not studies and "<strong>Supported by</strong> no study" in page), claim.id
+        profile = page.split('id="evidence-profile"')[1].split("</table>")[0]
+        assert profile.count('<th scope="row">') == 4 and "_" not in profile.split("<tbody>")[1].split("<td>")[0]
+        assert summary.count(f'href="../claims/{claim.id}/"') == 1, claim.id
     # the contributor guide is a page of the site, included from CONTRIBUTING.md (one text, two places)
     guide = (site / "contributing" / "index.html").read_text(encoding="utf-8")
     assert guide.count("[unresolved-reference]") == 2 and "Fixing the most common errors" in guide
