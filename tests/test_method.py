@@ -79,6 +79,27 @@ def test_a_judgement_outside_the_four_levels_is_refused_with_the_levels(base):
     finding = _codes(base, "bad-value")[0]
     assert finding.message == "assessment.adequacy.concerns: 'some' is not an allowed value"
     assert finding.hint.endswith("choose one of: no or very minor, minor, moderate, serious")
+    _edit(base, "claim", CLAIM, assessment=_assessment(adequacy="none"))
+    assert _codes(base, "bad-value")[0].hint.startswith("did you mean 'no or very minor'?")
+
+
+@pytest.mark.parametrize("written", [None, ["minor"], "minor"])
+def test_a_component_written_as_one_value_says_which_fields_go_under_it(base, written):
+    _edit(base, "claim", CLAIM, assessment={**_assessment(), "coherence": written})
+    finding = next(f for f in run(base.evidence, base.archive).findings if f.code == "wrong-type")
+    assert finding.message.startswith("assessment.coherence should be a mapping of fields")
+    assert finding.hint == "write its fields on the lines below it, indented: `concerns:`, `explanation:`"
+
+
+def test_contradicting_evidence_is_a_concern_about_coherence(base):
+    _edit(base, "claim", "effect-unknown", evidence=[
+        {"source": "journal-report", "quote": "It's too soon to say what the effect on patients will be",
+         "stance": "supports"},
+        {"source": "journal-report", "quote": "the picture varied widely between areas", "stance": "contradicts"}])
+    finding = _codes(base, "contested-but-coherent")[0]
+    assert finding.severity is Severity.warning and "effect-unknown" in finding.message
+    _edit(base, "claim", "effect-unknown", assessment=_assessment(adequacy="moderate", coherence="minor"))
+    assert _codes(base, "contested-but-coherent") == []
 
 
 def test_the_old_flat_list_of_concerns_says_what_replaced_it(base):
@@ -191,7 +212,8 @@ def test_hedges_are_the_projects_to_set(base):
     assert rules.hedge_used("Boards are probably freer.", Certainty.moderate) == "probably"  # defaults kept
     for settings, problem in [("yes", "expected settings"), ({"hedges": {"medium": ["x"]}}, "'medium' is not"),
                               ({"max_words": 0}, "max_words"), ({"hedge": {}}, "unknown setting hedge"),
-                              ({"hedges": {"low": "may"}}, "expected a list")]:
+                              ({"hedges": {"low": "may"}}, "expected a list"), ({"hedges": {"low": []}}, "one or more"),
+                              ({"hedges": {"high": ["surely"]}}, "without a hedge"), ({"hedges": []}, "maps a cert")]:
         with pytest.raises(MethodError, match=problem):
             KeyMessageRules.from_settings(settings)
 
@@ -200,6 +222,24 @@ def _cli_validate(project: Project) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "build_tools", "validate", "--strict", "--archive", "archive"],
                           cwd=project.root, capture_output=True, text=True, check=False,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+
+
+def test_a_key_message_as_long_as_the_project_allows_is_not_cut_short_by_the_model(base):
+    config = base.root / "mkdocs.yml"
+    config.write_text("site_name: T\nplugins:\n  - evidence:\n      key_messages: {max_words: 120}\n", encoding="utf-8")
+    _edit(base, "claim", CLAIM, key_message="Board members probably see their boards as freer " * 9)
+    result = _cli_validate(base)
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_applies_the_projects_key_message_rules_as_validate_does(base):
+    (base.root / "mkdocs.yml").write_text("site_name: T\nplugins:\n  - evidence:\n      archive: archive\n"
+                                          "      key_messages: {max_words: 4}\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "build_tools", "check", "--skip", "lint", "--skip", "build",
+                             "--skip", "links", "--skip", "engines", "--skip", "tests"], cwd=base.root,
+                            capture_output=True, text=True, check=False,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 1 and "[key-message-too-long]" in result.stdout + result.stderr
 
 
 def test_validate_takes_the_hedges_from_mkdocs_yml_and_refuses_bad_settings(base):
@@ -329,14 +369,16 @@ def test_the_recommendations_index_lists_the_best_founded_first_and_can_be_reord
     assert '<option value="expert-opinion">Expert opinion or commentary</option>' in index
 
 
-@pytest.mark.parametrize(("made_by", "code", "text"), [
-    (["A. Researcher", "a.  researcher"], "duplicate-maker", "named twice"),
-    (["Boards less constrained by the centre"], "maker-is-title", "names the document"),
+@pytest.mark.parametrize(("made_by", "code", "text", "severity"), [
+    (["A. Researcher", "a.  researcher"], "duplicate-maker", "named twice", Severity.error),
+    (["NHS", "“NHS”."], "duplicate-maker", "named twice", Severity.error),
+    (["Boards less constrained by the centre"], "maker-is-title", "names the document", Severity.warning),
+    (["‘Boards Less Constrained by the Centre.’"], "maker-is-title", "names the document", Severity.warning),
 ])
-def test_who_makes_a_recommendation_is_someone_named_once(base, made_by, code, text):
+def test_who_makes_a_recommendation_is_someone_named_once(base, made_by, code, text, severity):
     _edit(base, "recommendation", "wait-and-see", made_by=made_by)
     finding = _codes(base, code)[0]
-    assert finding.severity is Severity.error and text in finding.message and finding.file.endswith("wait-and-see.yaml")
+    assert finding.severity is severity and text in finding.message and finding.file.endswith("wait-and-see.yaml")
 
 
 def test_a_recommendation_in_the_old_format_says_where_the_quotes_go(base):

@@ -38,3 +38,26 @@ def test_wrong_key_message_settings_name_the_file_and_the_setting(tmp_path: Path
                                          encoding="utf-8")
     with pytest.raises(ProjectError, match=r"mkdocs.yml: evidence plugin: key_messages: max_words must be a whole"):
         _ = Project.read(tmp_path / "mkdocs.yml").key_messages
+
+
+@pytest.mark.parametrize("plugins", ["5", "[5]", "[{evidence: [x]}]", "[{a: 1, b: 2}]"])
+def test_plugins_written_wrongly_are_a_clear_error(tmp_path: Path, plugins: str):
+    (tmp_path / "mkdocs.yml").write_text(f"plugins: {plugins}\n", encoding="utf-8")
+    with pytest.raises(ProjectError, match="plugins"):
+        _ = Project.read(tmp_path / "mkdocs.yml").archive
+
+
+def test_an_inherit_that_names_no_file_or_a_missing_one_says_inherit(tmp_path: Path):
+    (tmp_path / "mkdocs.yml").write_text("INHERIT: [base.yml]\n", encoding="utf-8")
+    with pytest.raises(ProjectError, match="INHERIT names one file"):
+        Project.read(tmp_path / "mkdocs.yml")
+    (tmp_path / "mkdocs.yml").write_text("INHERIT: nope.yml\n", encoding="utf-8")
+    with pytest.raises(ProjectError, match=r"mkdocs\.yml: INHERIT: .*nope\.yml"):
+        Project.read(tmp_path / "mkdocs.yml")
+
+
+def test_nav_files_are_found_however_the_nav_is_nested():
+    from build_tools.adapters.generate import _nav_files
+
+    nav = ["index.md", {"Findings": [{"Summary": "summary-of-findings.md"}, "claims/index.md"]}, {"Site": "https://x"}]
+    assert _nav_files(nav) == {"index.md", "summary-of-findings.md", "claims/index.md", "https://x"}

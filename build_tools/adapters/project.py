@@ -79,9 +79,27 @@ class Project:
     def plugins(self) -> dict[str, dict[str, Any]]:
         """Each configured plugin's options, by name, whether ``plugins:`` is written as a list or a mapping."""
         configured = self.settings.get("plugins") or []
-        entries = configured.items() if isinstance(configured, dict) else (
-            (entry, {}) if isinstance(entry, str) else next(iter(entry.items()), ("", {})) for entry in configured)
-        return {str(name): dict(options or {}) for name, options in entries if name}
+        if isinstance(configured, dict):
+            entries = list(configured.items())
+        elif isinstance(configured, list):
+            entries = []
+            for entry in configured:
+                if isinstance(entry, str):
+                    entries.append((entry, {}))
+                elif isinstance(entry, dict) and len(entry) == 1:
+                    entries.append(next(iter(entry.items())))
+                else:
+                    raise ProjectError(f"{self.config_file}: plugins: each entry is a plugin's name, or its name "
+                                       f"and options (`- evidence: {{archive: ...}}`), not {entry!r}")
+        else:
+            raise ProjectError(f"{self.config_file}: plugins: expected a list of plugins, not {configured!r}")
+        plugins = {}
+        for name, options in entries:
+            if options is not None and not isinstance(options, dict):
+                raise ProjectError(f"{self.config_file}: plugins: {name}: its options are `option: value` lines, "
+                                   f"not {options!r}")
+            plugins[str(name)] = dict(options or {})
+        return plugins
 
     @property
     def plugin(self) -> dict[str, Any]:
@@ -174,7 +192,13 @@ def _read_settings(config_file: Path, depth: int = 0) -> dict[str, Any]:
         return settings
     if depth >= MAX_INHERIT_DEPTH:
         raise ProjectError(f"{config_file}: INHERIT goes {MAX_INHERIT_DEPTH} files deep: is there a loop?")
-    return _merged(_read_settings(config_file.parent / str(parent), depth + 1), settings)
+    if not isinstance(parent, str) or not parent.strip():
+        raise ProjectError(f"{config_file}: INHERIT names one file, e.g. `INHERIT: base.yml`, not {parent!r}")
+    try:
+        inherited = _read_settings(config_file.parent / parent, depth + 1)
+    except ProjectError as exc:
+        raise ProjectError(f"{config_file}: INHERIT: {exc}") from None
+    return _merged(inherited, settings)
 
 
 def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

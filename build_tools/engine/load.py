@@ -502,6 +502,9 @@ def _schema_finding(kind: Kind, item: dict[str, Any], positions: dict[Path_, tup
         return error("empty-value", f"{where} must not be empty", shown, line, column, hint)
     if kind_of == "enum":
         close = difflib.get_close_matches(str(item.get("input")), choices, n=1, cutoff=0.5)
+        if str(item.get("input")).strip().lower() in {"none", "no", "no concerns", "very minor"} \
+                and "no or very minor" in choices:
+            close = ["no or very minor"]
         hint = (f"did you mean '{close[0]}'? " if close else "") + f"choose one of: {', '.join(choices)}"
         return error("bad-value", f"{where}: '{item.get('input')}' is not an allowed value", shown, line, column,
                      hint)
@@ -518,6 +521,11 @@ def _schema_finding(kind: Kind, item: dict[str, Any], positions: dict[Path_, tup
         }.get(kind_of, "")
         if kind_of == "string_type" and item.get("input") is None:
             hint = _fill_in_hint(kind.model, loc)
+        if kind_of in {"model_type", "dict_type"}:
+            nested = _model_at(kind.model, loc)
+            if nested is not None:
+                hint = ("write its fields on the lines below it, indented: "
+                        + ", ".join(f"`{name}:`" for name in nested.model_fields))
         return error("wrong-type", f"{where} should be {wanted}, not {got}", shown, line, column, hint)
     if kind_of == "too_short":
         return error("empty-list", f"{where} needs at least one entry", shown, line, column)

@@ -60,17 +60,22 @@ class KeyMessageRules:
         if isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1:
             raise MethodError(f"key_messages: max_words must be a whole number above 0, not {max_words!r}")
         hedges = dict(DEFAULT_HEDGES)
-        given = settings.get("hedges") or {}
+        given = settings.get("hedges")
+        if given is None:
+            given = {}
         if not isinstance(given, dict):
             raise MethodError("key_messages: hedges maps a certainty (moderate, low, very low) to a list of phrases")
         for level, phrases in given.items():
             try:
                 certainty = Certainty(str(level))
             except ValueError:
-                raise MethodError(f"key_messages: hedges: '{level}' is not a certainty; use moderate, low or "
-                                  "very low") from None
-            if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
-                raise MethodError(f"key_messages: hedges: {level}: expected a list of phrases")
+                certainty = None
+            if certainty is None or certainty is Certainty.high:
+                raise MethodError(f"key_messages: hedges: '{level}' is not a certainty below high; use moderate, low "
+                                  "or very low (a highly certain finding is stated without a hedge)")
+            if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) and p.strip()
+                                                                        for p in phrases):
+                raise MethodError(f"key_messages: hedges: {level}: expected a list of one or more phrases")
             hedges[certainty] = tuple(" ".join(p.split()) for p in phrases)
         return cls(max_words, hedges)
 

@@ -327,7 +327,7 @@ class Study(Record):
 class Claim(Record):
     kind: ClassVar[str] = "claim"
     key_message: Text | None = Field(
-        default=None, max_length=400,
+        default=None, max_length=2000,  # its length in words is the project's to set (key_messages: max_words)
         description="The finding in plain words, at most about 25 words, hedged to match its certainty "
                     "(\"probably\" when moderate, \"may\" when low, \"it is uncertain whether\" when very low). "
                     "Links, lists and search show it.")

@@ -459,6 +459,12 @@ def _check_certainty(graph: Graph) -> list[Finding]:
                 "assessment is above minor", *where,
                 hint=f"very low needs moderate or serious concerns: raise the certainty, judge the concerns "
                      f"again, {why}"))
+        if graph.is_contested(claim) and claim.assessment.coherence.concerns is Concerns.none:
+            findings.append(warning(
+                "contested-but-coherent", f"some evidence contradicts claim '{claim.id}', yet its coherence is "
+                "judged as no or very minor concerns", *_at(claim, "assessment", "coherence", "concerns"),
+                hint="evidence that points the other way is a concern about coherence: judge it minor, moderate or "
+                     "serious, and say in its explanation how the sources disagree"))
         studies = graph.independent_studies(claim)
         if certainty in {Certainty.high, Certainty.moderate} and not studies and not explained:
             findings.append(warning(
@@ -515,7 +521,8 @@ _HEDGE_EXAMPLES = {
 
 
 def _folded(value: str) -> str:
-    return " ".join(value.casefold().replace("’", "'").split())
+    """A name or title as compared: case, quotation marks around it, final punctuation and spacing aside."""
+    return " ".join(value.casefold().replace("’", "'").split()).strip("\"'“”‘ .,;:")
 
 
 def _check_recommendations(graph: Graph) -> list[Finding]:
@@ -534,13 +541,14 @@ def _check_recommendations(graph: Graph) -> list[Finding]:
                     hint="name each organisation or person once: remove this entry"))
                 continue
             seen[folded] = index
-            source = titles.get(folded.strip("\"'“”‘"))
+            source = titles.get(folded)
             if source is not None:
-                findings.append(error(
+                findings.append(warning(
                     "maker-is-title", f"made_by names the document '{source.title}', not who makes the "
                     "recommendation", *where,
                     hint="name the organisation or person that makes it, as the source names them (its authors, or "
-                         "the body whose report it is); the document goes under made_in"))
+                         "the body whose report it is); the document goes under made_in. If an organisation's name "
+                         "is the same as the document's title, keep it and say so in the pull request"))
         if recommendation.basis is Basis.study_findings:
             cited = [graph.sources[c.source] for c in recommendation.made_in if c.source in graph.sources]
             if cited and not any(source.study in graph.studies for source in cited):

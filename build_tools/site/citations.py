@@ -235,8 +235,8 @@ class Formatter:
                         updated: _dt.date | None = None) -> str:
         """A claim's reference: one citeproc run per build for all claims, filled in per claim.
 
-        Claims differ only in statement and address, so the style is applied once to a
-        stand-in item (one for statements that end in . ? or !, one for others) and each
+        Claims differ only in title (the key message) and address, so the style is applied once to a
+        stand-in item (one for titles that end in . ? or !, one for others) and each
         claim's text replaces the stand-ins: 10,000 claims cost one citeproc run, not 10,000.
         """
         statement = _strip_marks(one_line(claim.title_text))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
 from build_tools.engine.model import CERTAINTY_ORDER
@@ -70,3 +72,21 @@ def test_without_javascript_the_whole_table_is_shown_and_the_filters_are_not(bro
     assert not page.locator("form.ev-filters").is_visible()
     assert page.locator(VISIBLE_ROWS).count() == len(GRAPH.claims)
     context.close()
+
+
+def test_the_filters_work_after_instant_navigation_between_pages(page, site):
+    page.goto(site.url)
+    page.locator(".md-content a[href$='summary-of-findings/']").first.click()
+    page.wait_for_url("**/summary-of-findings/")
+    form = page.locator("form.ev-filters")
+    expect(form).to_be_visible()
+    form.locator("select[name=certainty]").select_option(next(iter(GRAPH.claims.values())).certainty.value
+                                                           .replace(" ", "-"))
+    assert len(_visible_claims(page)) < len(GRAPH.claims)
+    page.locator(".md-nav a[href$='recommendations/']").first.click()
+    page.wait_for_url("**/recommendations/")
+    expect(page.locator("form.ev-filters")).to_be_visible()
+    page.go_back()
+    page.wait_for_url("**/summary-of-findings/")
+    # a page shown again starts unfiltered
+    expect(page.locator("form.ev-filters output")).to_have_text(f"{len(GRAPH.claims)} shown")
