@@ -432,7 +432,8 @@ def _check_certainty(graph: Graph) -> list[Finding]:
     """The overall certainty against the four judgements of the assessment and the studies behind the claim.
 
     GRADE-CERQual starts from high confidence and lowers it for concerns; an overall level that departs from
-    what the judgements suggest needs ``assessment.why_overall_differs`` to say why.
+    what the judgements suggest needs ``assessment.why_overall_differs`` to say why. Where a field is written
+    (``_at``) is looked up only for a finding: decoding the positions of every claim would double the time.
     """
     findings = []
     for claim in graph.claims.values():
@@ -440,23 +441,22 @@ def _check_certainty(graph: Graph) -> list[Finding]:
         worst = max((j.concerns for j in judgements), key=CONCERNS_ORDER.index)
         explained = claim.assessment.why_overall_differs is not None
         certainty = claim.certainty
-        where = _at(claim, "certainty")
         why = "or say why under assessment.why_overall_differs"
         if certainty is Certainty.high and CONCERNS_ORDER.index(worst) >= CONCERNS_ORDER.index(Concerns.moderate):
             if not explained:
                 findings.append(warning(
                     "certainty-above-concerns", f"claim '{claim.id}' is rated high despite {worst.label.lower()} "
-                    f"about {_components_with(claim, worst)}", *where,
+                    f"about {_components_with(claim, worst)}", *_at(claim, "certainty"),
                     hint=f"lower the certainty to match the concerns, {why}"))
         elif certainty is not Certainty.high and worst is Concerns.none and not explained:
             findings.append(warning(
                 "certainty-below-concerns", f"claim '{claim.id}' is rated {certainty.value}, but the assessment "
-                "has no concern about any component", *where,
+                "has no concern about any component", *_at(claim, "certainty"),
                 hint=f"judge the component(s) that lower it as minor, moderate or serious concerns, {why}"))
         elif certainty is Certainty.very_low and worst is Concerns.minor and not explained:
             findings.append(warning(
                 "certainty-below-concerns", f"claim '{claim.id}' is rated very low, but no concern in its "
-                "assessment is above minor", *where,
+                "assessment is above minor", *_at(claim, "certainty"),
                 hint=f"very low needs moderate or serious concerns: raise the certainty, judge the concerns "
                      f"again, {why}"))
         if graph.is_contested(claim) and claim.assessment.coherence.concerns is Concerns.none:
@@ -465,16 +465,19 @@ def _check_certainty(graph: Graph) -> list[Finding]:
                 "judged as no or very minor concerns", *_at(claim, "assessment", "coherence", "concerns"),
                 hint="evidence that points the other way is a concern about coherence: judge it minor, moderate or "
                      "serious, and say in its explanation how the sources disagree"))
+        if certainty is not Certainty.high and certainty is not Certainty.moderate:
+            continue  # the rules below are about claims rated high or moderate
         studies = graph.independent_studies(claim)
-        if certainty in {Certainty.high, Certainty.moderate} and not studies and not explained:
+        if not studies and not explained:
             findings.append(warning(
                 "certainty-without-study", f"claim '{claim.id}' is rated {certainty.value}, but no study supports "
-                "it: its supporting sources report no study", *where,
+                "it: its supporting sources report no study", *_at(claim, "certainty"),
                 hint=f"an opinion piece, or a news report without a study, is weak evidence of fact: rate it low or "
                      f"very low, add evidence from a study, {why}"))
         elif certainty is Certainty.high and len(studies) == 1:
             findings.append(warning("high-certainty-one-study", f"claim '{claim.id}' is rated high but its support "
-                                    "comes from one study only (reports of one study count once)", *where,
+                                    "comes from one study only (reports of one study count once)",
+                                    *_at(claim, "certainty"),
                                     hint="high needs corroboration by independent studies: rate it moderate, or "
                                          "add evidence from another study"))
     return findings

@@ -115,12 +115,17 @@ _WORST_CONCERNS = {Certainty.high: Concerns.minor, Certainty.moderate: Concerns.
 """The worst concern a synthetic claim of each certainty has: as a reviewer would judge, and as validation expects."""
 
 
-def _assessment(rand: random.Random, writer: _Writer, certainty: Certainty) -> dict[str, dict[str, str]]:
-    """Four judgements that fit ``certainty``: one component at its worst concern, the others at most minor."""
+def _assessment(rand: random.Random, writer: _Writer, certainty: Certainty,
+                contested: bool) -> dict[str, dict[str, str]]:
+    """Four judgements that fit ``certainty``: one component at its worst concern, the others at most minor;
+    coherence at least minor when some evidence contradicts the claim."""
     worst = rand.choice(list(Assessment.COMPONENTS))
-    return {name: {"concerns": (_WORST_CONCERNS[certainty] if name == worst else
-                                rand.choice([Concerns.none, Concerns.minor])).value,
-                   "explanation": writer.sentence()} for name in Assessment.COMPONENTS}
+    judged = {}
+    for name in Assessment.COMPONENTS:
+        floor = [Concerns.minor] if contested and name == "coherence" else [Concerns.none, Concerns.minor]
+        concerns = _WORST_CONCERNS[certainty] if name == worst else rand.choice(floor)
+        judged[name] = {"concerns": concerns.value, "explanation": writer.sentence()}
+    return judged
 
 
 def _key_message(writer: _Writer, certainty: Certainty) -> str:
@@ -212,7 +217,8 @@ def generate(folder: Path | str, claims: int, seed: int = 1) -> Size:
             "id": claim_id, "key_message": _key_message(writer, certainty), "statement": writer.sentence(),
             "themes": list(dict.fromkeys([themes[n % size.themes], *rand.sample(themes, rand.randint(0, 1))])),
             "certainty": certainty.value, "certainty_rationale": writer.sentence(),
-            "assessment": _assessment(rand, writer, certainty),
+            "assessment": _assessment(rand, writer, certainty,
+                                      any(e["stance"] == "contradicts" for e in evidence)),
             "evidence": evidence, "headline": n < 6,
         })
 
