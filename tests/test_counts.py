@@ -65,7 +65,7 @@ def counted(project: Project) -> Project:
             concerns: no or very minor
             explanation: Judged for the test.
           coherence:
-            concerns: no or very minor
+            concerns: minor
             explanation: Judged for the test.
           adequacy:
             concerns: moderate

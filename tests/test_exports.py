@@ -86,7 +86,7 @@ def write_awkward_base(project: Project) -> None:
             concerns: no or very minor
             explanation: Judged for the test.
           coherence:
-            concerns: no or very minor
+            concerns: minor
             explanation: Judged for the test.
           adequacy:
             concerns: moderate

@@ -19,7 +19,7 @@ def test_inherit_merges_the_named_files_settings_under_the_files_own(tmp_path: P
     assert project.settings["site_name"] == "Child"
     assert project.settings["theme"] == {"name": "material", "custom_dir": "overrides", "language": "fr"}
     assert project.custom_dir == tmp_path / "overrides"
-    assert project.archive == tmp_path / "archive" and project.key_messages.max_words == 40
+    assert project.archive == tmp_path / "archive" and project.method.key_messages.max_words == 40
     assert "INHERIT" not in project.settings
 
 
@@ -37,7 +37,7 @@ def test_wrong_key_message_settings_name_the_file_and_the_setting(tmp_path: Path
     (tmp_path / "mkdocs.yml").write_text("plugins:\n  - evidence:\n      key_messages: {max_words: many}\n",
                                          encoding="utf-8")
     with pytest.raises(ProjectError, match=r"mkdocs.yml: evidence plugin: key_messages: max_words must be a whole"):
-        _ = Project.read(tmp_path / "mkdocs.yml").key_messages
+        _ = Project.read(tmp_path / "mkdocs.yml").method
 
 
 @pytest.mark.parametrize("plugins", ["5", "[5]", "[{evidence: [x]}]", "[{a: 1, b: 2}]"])

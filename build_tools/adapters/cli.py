@@ -15,7 +15,7 @@ from build_tools.adapters.project import Project, ProjectError
 from build_tools.engine import findings as fmt
 from build_tools.engine.cache import DEFAULT_PATH as DEFAULT_CACHE
 from build_tools.engine.history import read_history
-from build_tools.engine.method import KeyMessageRules
+from build_tools.engine.method import Method
 from build_tools.engine.validate import run
 from build_tools.tooling.check import STEPS
 from build_tools.tooling.invocation import invocation
@@ -231,11 +231,19 @@ def _export(args: argparse.Namespace) -> int:
     except StyleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    args.out.mkdir(parents=True, exist_ok=True)
-    for download in downloads:
-        path = args.out / download.name
-        path.write_text(download.content, encoding="utf-8", newline="")
-        print(f"wrote {path} ({download.size} bytes)")
+    if args.out.exists() and not args.out.is_dir():
+        print(f"error: {args.out} is a file: --out names the folder the downloads are written into",
+              file=sys.stderr)
+        return 2
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for download in downloads:
+            path = args.out / download.name
+            path.write_text(download.content, encoding="utf-8", newline="")
+            print(f"wrote {path} ({download.size} bytes)")
+    except OSError as exc:
+        print(f"error: cannot write the downloads into {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -288,12 +296,12 @@ def _configured_archive() -> Path | None:
         return None
 
 
-def _configured_key_messages() -> KeyMessageRules:
-    """The rules for key messages mkdocs.yml sets, when run from the project root; else the defaults.
+def _configured_method() -> Method:
+    """The rules for key messages and quotes mkdocs.yml sets, when run from the project root; else the defaults.
     Raises :class:`ProjectError` when they are set wrongly."""
     if not Path("mkdocs.yml").is_file():
-        return KeyMessageRules()
-    return Project.read(Path("mkdocs.yml")).key_messages
+        return Method()
+    return Project.read(Path("mkdocs.yml")).method
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -307,12 +315,14 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     try:
-        key_messages = _configured_key_messages()
+        method = _configured_method()
     except ProjectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     report = run(args.evidence, archive, strict_mode=args.strict, changed=changed,
-                 history=read_history(args.evidence), cache=args.cache, key_messages=key_messages)
+                 history=read_history(args.evidence), cache=args.cache, method=method)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     if args.format == "json":
         print(fmt.format_json(report.findings))
     elif args.format == "github":

@@ -96,10 +96,10 @@ def generate(config_file: Path, out: Path, *, archive: Path | None = None, site_
     archive = archive or project.archive
     history = read_history(project.evidence)
     try:
-        key_messages = project.key_messages
+        method = project.method
     except ProjectError as exc:
         raise GenerateError(str(exc)) from None
-    report = run(project.evidence, archive, history=history, cache=project.root / CACHE, key_messages=key_messages)
+    report = run(project.evidence, archive, history=history, cache=project.root / CACHE, method=method)
     if not report.ok:
         raise GenerateError(f"the evidence records have {len(report.errors)} errors:\n"
                             + format_text(report.findings))

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from yaml_env_tag import construct_env_tag
 
-from build_tools.engine.method import KeyMessageRules, MethodError
+from build_tools.engine.method import Method, MethodError
 from build_tools.site.info import SiteInfo
 
 PLUGIN = "evidence"
@@ -122,10 +122,11 @@ class Project:
         return self.root / str(archive) if archive else None
 
     @property
-    def key_messages(self) -> KeyMessageRules:
-        """The project's rules for key messages (``key_messages:``); raises :class:`ProjectError`."""
+    def method(self) -> Method:
+        """The project's rules for key messages and quotes (``key_messages:``, ``quotes:``); raises
+        :class:`ProjectError`."""
         try:
-            return KeyMessageRules.from_settings(self.plugin.get("key_messages"))
+            return Method.from_settings(self.plugin)
         except MethodError as exc:
             raise ProjectError(f"{self.config_file}: evidence plugin: {exc}") from None
 

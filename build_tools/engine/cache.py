@@ -233,14 +233,25 @@ class ValidationCache:
         if key is not None:
             self._hashes_used[key] = sha256
 
-    def save(self, every_quote_checked: bool = True) -> None:
+    def save(self, every_quote_checked: bool = True) -> str | None:
         """Keep what this run used, so the cache never grows with deleted records or changed quotes.
 
         Only files whose content changed are rewritten. A run that checked only some
-        quotes (``validate FILE``) keeps the others too.
+        quotes (``validate FILE``) keeps the others too. A cache that cannot be written
+        (a read-only folder, a file where the folder should be) costs the next run its
+        speed, never this run its result: the reason is returned, to be shown as a note.
         """
         if self.path is None:
-            return
+            return None
+        try:
+            self._save(every_quote_checked)
+        except OSError as exc:
+            return (f"the validation cache {self.path} could not be written ({exc.strerror or exc}): the next run "
+                    "checks every record again")
+        return None
+
+    def _save(self, every_quote_checked: bool) -> None:
+        assert self.path is not None
         self.path.mkdir(parents=True, exist_ok=True)
         hits = self._hits
         every_record_used = len(hits) == len(self.records)  # else some file was deleted or changed

@@ -123,6 +123,7 @@ def discover(root: Path) -> tuple[list[tuple[Kind, str, str, str]], list[Finding
                               hint="run from the project root, or pass --evidence DIR"))
         return found, findings
     shown_root = display_path(root)
+    real_root = os.path.realpath(root)
     names: list[tuple[tuple[str, ...], str]] = []
     folders: list[tuple[str, ...]] = [()]
     while folders:
@@ -134,8 +135,22 @@ def discover(root: Path) -> tuple[list[tuple[Kind, str, str, str]], list[Finding
                     folders.append((*folder, name))
                 elif name.endswith(RECORD_SUFFIXES):
                     stem, suffix = os.path.splitext(name)  # ".yaml" alone is a hidden file, not a record
-                    if suffix in RECORD_SUFFIXES and entry.is_file():
+                    if suffix not in RECORD_SUFFIXES:
+                        continue
+                    if entry.is_symlink():
+                        problem = _symlink_problem(entry.path, real_root)
+                        if problem:
+                            shown = "/".join((*((shown_root,) if shown_root != "." else ()), *folder, name))
+                            findings.append(error("record-symlink", f"record file is a symbolic link {problem}",
+                                                  shown, hint="put the record's own file here, not a link"))
+                            continue
+                    if entry.is_file():
                         names.append(((*folder, name), stem))
+                elif name.lower().endswith(RECORD_SUFFIXES) and not name.startswith("."):
+                    shown = "/".join((*((shown_root,) if shown_root != "." else ()), *folder, name))
+                    lower = name[:-5] + ".yaml" if name.lower().endswith(".yaml") else name[:-4] + ".yml"
+                    findings.append(error("record-suffix", f"'{name}' is not read: record files end in .yaml or "
+                                          ".yml, in lowercase", shown, hint=f"rename it to {lower}"))
     root_name = str(root)
     for parts, stem in sorted(names):
         path = os.path.join(root_name, *parts)
@@ -148,6 +163,18 @@ def discover(root: Path) -> tuple[list[tuple[Kind, str, str, str]], list[Finding
             continue
         found.append((kind, path, shown, stem))
     return found, findings
+
+
+def _symlink_problem(path: str, real_root: str) -> str:
+    """Why a record file that is a symbolic link cannot be read ("" when it leads to a file in the evidence
+    folder): a link out of the project would publish a file nobody reviews in a pull request."""
+    try:
+        target = os.path.realpath(path, strict=True)
+    except (OSError, RuntimeError):
+        return "that leads nowhere (its target is missing, or links loop)"
+    if os.path.commonpath([target, real_root]) != real_root:
+        return f"to {target}, outside the evidence folder"
+    return ""
 
 
 PARALLEL_MIN_FILES = 1000

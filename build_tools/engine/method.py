@@ -100,3 +100,42 @@ def _phrase(phrase: str) -> re.Pattern[str]:
         words = r"\s+".join(re.escape(word) for word in phrase.split())
         pattern = _PHRASES[phrase] = re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
     return pattern
+
+
+DEFAULT_MIN_QUOTE_WORDS = 3
+
+
+@dataclass(frozen=True)
+class QuoteRules:
+    """How much a quote must hold: at least ``min_words`` words in each part between its elisions, so that a word
+    or two that occur anywhere cannot pass as evidence."""
+
+    min_words: int = DEFAULT_MIN_QUOTE_WORDS
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> QuoteRules:
+        """The rules from the plugin's ``quotes:`` option (``quotes: {min_words: 3}``). Raises :class:`MethodError`."""
+        if settings is None:
+            return cls()
+        if not isinstance(settings, dict) or set(settings) - {"min_words"}:
+            raise MethodError("quotes: the one setting is min_words, e.g. `quotes: {min_words: 3}`")
+        min_words = settings.get("min_words", DEFAULT_MIN_QUOTE_WORDS)
+        if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 1:
+            raise MethodError(f"quotes: min_words must be a whole number above 0, not {min_words!r}")
+        return cls(min_words)
+
+
+@dataclass(frozen=True)
+class Method:
+    """Every rule a project sets for its records: key messages and quotes."""
+
+    key_messages: KeyMessageRules = field(default_factory=KeyMessageRules)
+    quotes: QuoteRules = field(default_factory=QuoteRules)
+
+    @classmethod
+    def from_settings(cls, plugin_options: Mapping[str, Any]) -> Method:
+        """The rules from the evidence plugin's options (``key_messages:``, ``quotes:``).
+
+        Raises :class:`MethodError`."""
+        return cls(KeyMessageRules.from_settings(plugin_options.get("key_messages")),
+                   QuoteRules.from_settings(plugin_options.get("quotes")))

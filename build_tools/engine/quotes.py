@@ -14,6 +14,7 @@ import difflib
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +24,11 @@ from urllib.parse import quote as quote_url
 
 MAX_GAP = 600
 """Most characters an elision may skip between two parts of one quote."""
+MAX_ARCHIVE_BYTES = 20_000_000
+"""Largest archived text read: a document's text is far smaller; a larger file is something else."""
+WHOLE_TEXT_SEARCH = 1_000_000
+"""Up to this many characters, the nearest passage to a missing quote is looked for in the whole text; in a longer
+one, only around the places where the quote's longest words occur (the whole search grows with the text)."""
 
 _TYPOGRAPHY = dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\uff07`", "'")
 _TYPOGRAPHY.update(dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\uff02", '"'))
@@ -47,6 +53,11 @@ def normalise(text: str) -> str:
             if character in text:
                 text = text.replace(character, replacement)
     return " ".join(text.split())  # str.split() and re's \s agree on what white space is
+
+
+def elision_parts(quote: str) -> list[str]:
+    """The parts of a quote between its elision marks, as written (not normalised), empties dropped."""
+    return [part for part in _ELISION.split(quote) if part.strip()]
 
 
 def split_elisions(quote: str) -> list[str]:
@@ -76,13 +87,18 @@ def find_quote(quote: str, normalised_source: str) -> Match:
     parts = split_elisions(quote)
     if not parts or parts == [whole]:  # no elision: the whole quote was the only way to find it
         return Match(False)
-    first = parts[0]  # a quote may open or close with an elision ("… to emergency care"): one part
-    start = _find_words(normalised_source, first, 0, len(normalised_source))
-    while start >= 0:
-        end = _match_rest(parts[1:], normalised_source, start + len(first))
+    # Each place the longest part occurs is tried, the parts before it looked for backwards and those after it
+    # forwards, each within MAX_GAP: the longest part is the rarest, so few places are tried even when another
+    # part is a common word. A quote may open or close with an elision ("… to emergency care"): one part.
+    anchor = max(range(len(parts)), key=lambda index: len(parts[index]))
+    text, longest = normalised_source, parts[anchor]
+    found = _find_words(text, longest, 0, len(text))
+    while found >= 0:
+        start = _match_before(parts[:anchor], text, found)
+        end = _match_rest(parts[anchor + 1:], text, found + len(longest)) if start >= 0 else -1
         if end >= 0:
             return Match(True, start, end)
-        start = _find_words(normalised_source, first, start + 1, len(normalised_source))
+        found = _find_words(text, longest, found + 1, len(text))
     return Match(False)
 
 
@@ -105,6 +121,30 @@ def _same_word(left: str, right: str) -> bool:
     return (left.isalpha() and right.isalpha()) or (left.isdigit() and right.isdigit())
 
 
+def _match_before(parts: list[str], text: str, position: int) -> int:
+    """Where the first of ``parts`` starts when each ends at most MAX_GAP characters before the next (the last
+    before ``position``), each the nearest such occurrence; -1 when one is missing."""
+    for part in reversed(parts):
+        low = max(0, position - MAX_GAP - len(part) - 2)
+        found = _rfind_words(text, part, low, position)
+        if found < 0:
+            return -1
+        position = found
+    return position
+
+
+def _rfind_words(text: str, part: str, start: int, end: int) -> int:
+    """The last place ``part`` occurs in ``text[start:end]`` as whole words, or -1."""
+    found = text.rfind(part, start, end)
+    while found >= 0:
+        before = text[found - 1] if found > 0 else " "
+        after = text[found + len(part)] if found + len(part) < len(text) else " "
+        if not (_same_word(before, part[0]) or _same_word(part[-1], after)):
+            return found
+        found = text.rfind(part, start, found + len(part) - 1) if found > start else -1
+    return -1
+
+
 def _match_rest(parts: list[str], text: str, position: int) -> int:
     for part in parts:
         found = _find_words(text, part, position, position + MAX_GAP + len(part) + 2)
@@ -121,11 +161,14 @@ def nearest_passage(quote: str, normalised_source: str, margin: int = 24) -> str
     ``margin`` characters and cut at word boundaries.
     """
     parts = split_elisions(quote) or [normalise(quote)]
-    target = max(parts, key=len)
+    target = max(parts, key=len)[:1000]
     if not target or not normalised_source:
         return ""
-    matcher = difflib.SequenceMatcher(None, normalised_source, target, autojunk=False)
-    block = matcher.find_longest_match(0, len(normalised_source), 0, len(target))
+    if len(normalised_source) <= WHOLE_TEXT_SEARCH:
+        matcher = difflib.SequenceMatcher(None, normalised_source, target, autojunk=False)
+        block = matcher.find_longest_match(0, len(normalised_source), 0, len(target))
+    else:
+        block, normalised_source = _nearest_in_windows(target, normalised_source)
     if block.size < min(4, len(target)):
         return ""
     start = max(0, block.a - block.b - margin)
@@ -138,6 +181,22 @@ def nearest_passage(quote: str, normalised_source: str, margin: int = 24) -> str
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(normalised_source) else ""
     return f"{prefix}{normalised_source[start:end].strip()}{suffix}"
+
+
+def _nearest_in_windows(target: str, text: str) -> tuple[difflib.Match, str]:
+    """The longest match of ``target`` in windows of a long ``text`` around the first place each of the target's
+    five longest words occurs, and the window it is in: bounded time whatever the text's length."""
+    best, best_window = difflib.Match(0, 0, 0), ""
+    for word in sorted(set(target.split()), key=len, reverse=True)[:5]:
+        place = text.find(word)
+        if place < 0:
+            continue
+        window = text[max(0, place - 2 * len(target) - 200):place + 2 * len(target) + 200]
+        block = difflib.SequenceMatcher(None, window, target, autojunk=False).find_longest_match(
+            0, len(window), 0, len(target))
+        if block.size > best.size:
+            best, best_window = block, window
+    return best, best_window
 
 
 FRAGMENT_WORDS = 5
@@ -227,7 +286,10 @@ class Archive:
         if file_name not in ("", ".", "..") and not any(s in file_name for s in _SEPARATORS) \
                 and not candidate.is_symlink():
             return candidate
-        resolved = (self.folder / file_name).resolve()
+        try:
+            resolved = (self.folder / file_name).resolve()
+        except (OSError, RuntimeError):  # a loop of symbolic links
+            raise ArchiveError(f"archive file '{file_name}' is a symbolic link that leads nowhere (a loop)") from None
         if Path(file_name).is_absolute() or resolved.parent != self._root:
             raise ArchiveError(f"archive file '{file_name}' is outside the archive folder")
         return resolved
@@ -241,6 +303,13 @@ class Archive:
         path = self.folder / file_name
         resolved = self.locate(file_name)
         try:
+            status = os.stat(resolved)  # never open a FIFO or a device: reading one waits for ever
+            if not stat.S_ISREG(status.st_mode):
+                raise ArchiveError(f"archive file '{file_name}' is not a plain file (a folder, pipe or device): an "
+                                   "archived text is a file of text")
+            if status.st_size > MAX_ARCHIVE_BYTES:
+                raise ArchiveError(f"archive file '{file_name}' is {status.st_size:,} bytes; an archived text is at "
+                                   f"most {MAX_ARCHIVE_BYTES:,}: check that it is the document's text")
             data = resolved.read_bytes()
         except FileNotFoundError:
             raise ArchiveError(f"archive file '{file_name}' is not in {self.folder}") from None

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import gc
 import os
+import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +22,7 @@ from build_tools.engine.findings import Finding, Severity, error, sort_key, stri
 from build_tools.engine.graph import Graph, QuoteUse, build_graph, references
 from build_tools.engine.history import History
 from build_tools.engine.load import EvidenceBase, load_evidence
-from build_tools.engine.method import KeyMessageRules
+from build_tools.engine.method import KeyMessageRules, Method, QuoteRules
 from build_tools.engine.model import (
     CONCERNS_ORDER,
     KIND_BY_FOLDER,
@@ -32,7 +35,7 @@ from build_tools.engine.model import (
     Source,
     Stance,
 )
-from build_tools.engine.quotes import Archive, ArchiveError, find_quote, nearest_passage
+from build_tools.engine.quotes import Archive, ArchiveError, elision_parts, find_quote, nearest_passage
 
 
 @dataclass
@@ -43,6 +46,8 @@ class Report:
     graph: Graph
     findings: list[Finding] = field(default_factory=list)
     scope: Scope | None = None
+    notes: list[str] = field(default_factory=list)
+    """What the run could not do that does not change its result (a cache it could not write)."""
 
     @property
     def summary(self) -> str:
@@ -113,7 +118,7 @@ class Scope:
 
 def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode: bool = False,
         changed: Iterable[Path | str] | None = None, history: History | None = None,
-        cache: Path | str | None = None, key_messages: KeyMessageRules | None = None) -> Report:
+        cache: Path | str | None = None, method: Method | None = None) -> Report:
     """Load, index and check an evidence folder: the whole of ``validate``.
 
     With ``changed`` (record files a pull request touched, deleted ones included),
@@ -125,7 +130,7 @@ def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode:
     With ``cache`` (a folder), records of unchanged files and quotes already found
     in an unchanged archived text are taken from the last run (:mod:`.cache`).
 
-    ``key_messages`` are the project's rules for key messages (:mod:`.method`), the defaults if not given.
+    ``method`` holds the project's rules for key messages and quotes (:mod:`.method`), the defaults if not given.
     """
     with _collector_paused(), workers.Pool() as pool:  # workers forked while loading serve the quotes too
         validation_cache = ValidationCache.open(cache) if cache is not None else None
@@ -134,15 +139,17 @@ def run(evidence: Path | str, archive: Path | str | None = None, *, strict_mode:
         scope = Scope.of(base, changed) if changed is not None else None
         archived = Archive(Path(archive)) if archive else None
         findings = base.findings + check(base, graph, archived, scope, history, validation_cache, pool,
-                                         key_messages)
+                                         method)
         pool.release()  # the workers exit while the cache is saved
+        notes = []
         if validation_cache is not None:
-            validation_cache.save(every_quote_checked=scope is None and archived is not None)
+            note = validation_cache.save(every_quote_checked=scope is None and archived is not None)
+            notes += [note] if note else []
     if scope is not None:
         findings = [f for f in findings if scope.covers(f)]
     if strict_mode:
         findings = strict(findings)
-    return Report(base, graph, sorted(findings, key=sort_key), scope)
+    return Report(base, graph, sorted(findings, key=sort_key), scope, notes)
 
 
 @contextmanager
@@ -174,7 +181,8 @@ def _collector_paused() -> Iterator[None]:
 
 def check(base: EvidenceBase, graph: Graph, archive: Archive | None, scope: Scope | None = None,
           history: History | None = None, cache: ValidationCache | None = None,
-          pool: workers.Pool | None = None, key_messages: KeyMessageRules | None = None) -> list[Finding]:
+          pool: workers.Pool | None = None, method: Method | None = None) -> list[Finding]:
+    method = method or Method()
     return [
         *_check_references(base, graph),
         *_check_aliases(base, graph),
@@ -182,7 +190,8 @@ def check(base: EvidenceBase, graph: Graph, archive: Archive | None, scope: Scop
         *_check_quotes(graph, archive, scope, cache, pool),
         *_check_coverage(graph),
         *_check_certainty(graph),
-        *_check_key_messages(graph, key_messages or KeyMessageRules()),
+        *_check_key_messages(graph, method.key_messages),
+        *_check_quote_wording(graph, method.quotes),
         *_check_recommendations(graph),
     ]
 
@@ -486,6 +495,61 @@ def _check_certainty(graph: Graph) -> list[Finding]:
 def _components_with(claim: Claim, level: Concerns) -> str:
     return " and ".join(label.lower() for _, label, judgement in claim.assessment.components()
                         if judgement.concerns is level)
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+@functools.cache
+def _invisible() -> re.Pattern[str]:
+    """Format characters: zero-width spaces and joiners, direction marks and overrides, soft hyphens, BOMs.
+    Made when first needed (a quote that is not ASCII): listing them takes a tenth of a second."""
+    return re.compile("[" + "".join(re.escape(chr(code)) for code in range(0x110000)
+                                    if unicodedata.category(chr(code)) == "Cf") + "]")
+
+
+def _check_quote_wording(graph: Graph, rules: QuoteRules) -> list[Finding]:
+    """Every quote says something (words, enough of them in each part) and holds no character that the page would
+    show differently from what the check compares: invisible ones, or compatibility forms of letters."""
+    findings = []
+    for uses in graph.quotes_by_source.values():
+        for use in uses:
+            quote = use.citation.quote
+            parts = [len(_WORD.findall(part)) for part in elision_parts(quote)]
+            if not any(parts):
+                findings.append(error("nothing-quoted", "the quote holds no words: only punctuation or elision marks",
+                                      *_at(use.record, *use.loc, "quote"),
+                                      hint="quote the words of the source that carry the point"))
+                continue
+            short = [count for count in parts if count < rules.min_words]
+            if short:
+                findings.append(error(
+                    "quote-too-short", f"a part of this quote has {min(short)} word{'s' if min(short) != 1 else ''}; "
+                    f"each part between elisions needs at least {rules.min_words}",
+                    *_at(use.record, *use.loc, "quote"),
+                    hint="quote enough of the source to show what it says: a word or two occur almost anywhere "
+                         "(the minimum is set by `quotes: min_words:` in mkdocs.yml)"))
+            if quote.isascii():
+                continue
+            invisible = _invisible().search(quote)
+            if invisible:
+                character = invisible.group()
+                findings.append(error(
+                    "invisible-character", f"the quote holds an invisible character, U+{ord(character):04X} "
+                    f"{unicodedata.name(character, 'FORMAT CHARACTER')}", *_at(use.record, *use.loc, "quote"),
+                    hint="delete it: the check ignores it, but the page would print it (it can hide or reverse "
+                         "text); copy the words again from the source as plain text"))
+                continue
+            odd = next((c for c in quote if not c.isascii() and c.isalnum()
+                        and unicodedata.normalize("NFKC", c) != c), None)
+            if odd is not None:
+                findings.append(error(
+                    "compatibility-character", f"the quote holds '{odd}' (U+{ord(odd):04X} "
+                    f"{unicodedata.name(odd, 'CHARACTER')}), a compatibility form of "
+                    f"'{unicodedata.normalize('NFKC', odd)}'", *_at(use.record, *use.loc, "quote"),
+                    hint=f"write '{unicodedata.normalize('NFKC', odd)}': the check compares the plain form, so the "
+                         "page should print it too"))
+    return findings
 
 
 def _check_key_messages(graph: Graph, rules: KeyMessageRules) -> list[Finding]:

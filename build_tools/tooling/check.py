@@ -72,7 +72,7 @@ def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "t
          changed: list[Path] | None = None, pytest_args: Sequence[str] = ()) -> int:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # keep order with child processes
     project = Project.read(config_file)
-    key_messages = project.key_messages  # wrong settings stop the check before any step, as they stop validate
+    method = project.method  # wrong settings stop the check before any step, as they stop validate
     results: dict[str, bool | None] = {}
 
     def step(name: str, action: Callable[[], bool]) -> None:
@@ -90,11 +90,13 @@ def main(config_file: Path, *, skip: Sequence[str] = (), output_format: str = "t
 
     def validate() -> bool:
         report = run(project.evidence, project.archive, strict_mode=True, changed=changed,
-                     history=read_history(project.evidence), key_messages=key_messages)
+                     history=read_history(project.evidence), method=method)
         if output_format == "github" and report.findings:
             print(fmt.format_github(report.findings))
         print(fmt.format_text(report.findings))
         print(report.summary)
+        for note in report.notes:
+            print(f"note: {note}")
         return report.ok
 
     def build() -> bool:

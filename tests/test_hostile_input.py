@@ -1,0 +1,172 @@
+"""Hostile and broken input, round two: quotes that say nothing or hide characters, archive and record files that
+are not what they seem, and outputs that cannot be written. Each becomes a finding or a one-line error."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ARCHIVE_TEXT, Project
+
+from build_tools.engine import quotes
+from build_tools.engine.findings import Severity
+from build_tools.engine.method import Method, MethodError, QuoteRules
+from build_tools.engine.quotes import find_quote, nearest_passage, normalise
+from build_tools.engine.validate import run
+
+ROOT = Path(__file__).parent.parent
+
+
+def _set_quote(project: Project, quote: str, stance: str = "contradicts") -> None:
+    path = project.evidence / "claims" / "boards-feel-freer.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["evidence"].append({"source": "journal-report", "quote": quote, "stance": stance})
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _codes(project: Project, code: str, method: Method | None = None) -> list:
+    return [f for f in run(project.evidence, project.archive, method=method).findings if f.code == code]
+
+
+# --- quotes that say nothing, or too little ------------------------------------------------------------
+
+@pytest.mark.parametrize("quote", ["…", "[...]", "... , …", "“…”", "—"])
+def test_a_quote_with_nothing_quoted_is_refused_and_marks_nothing_contested(valid_project, quote):
+    _set_quote(valid_project, quote)
+    [finding] = _codes(valid_project, "nothing-quoted")
+    assert finding.severity is Severity.error and finding.file.endswith("boards-feel-freer.yaml")
+
+
+@pytest.mark.parametrize(("quote", "shortest"), [("centre", 1), ("the centre", 2),
+                                                 ("less constrained by … centre", 1)])
+def test_a_quote_part_of_a_word_or_two_is_too_short(valid_project, quote, shortest):
+    _set_quote(valid_project, quote, "supports")
+    [finding] = _codes(valid_project, "quote-too-short")
+    assert f"has {shortest} word" in finding.message and "at least 3" in finding.message
+
+
+def test_the_minimum_is_the_projects_to_set(valid_project):
+    _set_quote(valid_project, "the centre", "supports")
+    assert _codes(valid_project, "quote-too-short", Method(quotes=QuoteRules(min_words=2))) == []
+    assert len(_codes(valid_project, "quote-too-short", Method(quotes=QuoteRules(min_words=3)))) == 1
+    for settings in ({"min_words": 0}, {"min": 3}, "3"):
+        with pytest.raises(MethodError, match="quotes:"):
+            QuoteRules.from_settings(settings)
+
+
+def test_a_leading_or_trailing_elision_still_passes(valid_project):
+    _set_quote(valid_project, "… less constrained by the centre", "supports")
+    _set_quote(valid_project, "less constrained by the centre …", "supports")
+    findings = run(valid_project.evidence, valid_project.archive).findings
+    assert not [f for f in findings if f.severity is Severity.error], findings
+
+
+# --- characters a page would print differently from what the check compares ---------------------------
+
+@pytest.mark.parametrize("character", ["\u200b", "\u202e", "\u2066", "\u00ad", "\ufeff", "\u200f"])
+def test_invisible_and_direction_characters_in_a_quote_are_refused(valid_project, character):
+    _set_quote(valid_project, f"less constrained{character} by the centre", "supports")
+    [finding] = _codes(valid_project, "invisible-character")
+    assert f"U+{ord(character):04X}" in finding.message
+
+
+@pytest.mark.parametrize(("character", "plain"), [("\ufb01", "fi"), ("\uff43", "c"), ("\u2168", "IX")])
+def test_compatibility_forms_of_letters_are_refused_with_the_plain_form(valid_project, character, plain):
+    _set_quote(valid_project, f"less constrained by the {character}entre", "supports")
+    [finding] = _codes(valid_project, "compatibility-character")
+    assert f"write '{plain}'" in finding.hint
+
+
+def test_typography_that_matching_forgives_is_still_welcome(valid_project):
+    _set_quote(valid_project, "less constrained by the centre’s… board – “yes”", "supports")  # not in the source
+    assert _codes(valid_project, "invisible-character") == _codes(valid_project, "compatibility-character") == []
+
+
+# --- elisions, found whichever part is rarest ------------------------------------------------------------
+
+def test_an_elided_quote_is_found_from_its_longest_part_backwards_and_forwards():
+    text = normalise("the a the a. Boards were less constrained by the centre than ever, said the survey of boards.")
+    assert find_quote("the … less constrained by the centre … the survey", text).found
+    assert not find_quote("the … less constrained by the centre … the mayor", text).found
+    assert not find_quote("Doctors … less constrained by the centre", text).found  # not before it
+
+
+def test_the_nearest_passage_of_a_long_text_is_found_around_the_quotes_words(monkeypatch):
+    monkeypatch.setattr(quotes, "WHOLE_TEXT_SEARCH", 1000)
+    text = normalise("filler words here. " * 200 + ARCHIVE_TEXT + " more filler text. " * 200)
+    assert len(text) > 1000
+    near = nearest_passage("Local boards were less constrained by the center than before", text)
+    assert 'Local boards were "less constrained by the centre"' in near  # the normalised text
+
+
+# --- archive files that are not files ------------------------------------------------------------------
+
+def test_a_pipe_in_the_archive_is_a_finding_not_a_hang(valid_project):
+    fifo = valid_project.archive / "journal.txt"
+    fifo.unlink()
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "-m", "build_tools", "validate", "--no-cache", "--archive", "archive"],
+                            cwd=valid_project.root, capture_output=True, text=True, timeout=60, check=False,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 1 and "is not a plain file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_symlink_loop_and_an_oversized_text_in_the_archive_are_findings(valid_project, monkeypatch):
+    archive = valid_project.archive
+    (archive / "journal.txt").unlink()
+    (archive / "journal.txt").symlink_to("journal.txt")
+    [finding] = _codes(valid_project, "archive-file")
+    assert "loop" in finding.message or "cannot read" in finding.message
+    (archive / "journal.txt").unlink()
+    valid_project.archive_file("journal.txt", ARCHIVE_TEXT)
+    monkeypatch.setattr(quotes, "MAX_ARCHIVE_BYTES", 100)
+    assert any("an archived text is at most 100" in f.message for f in _codes(valid_project, "archive-file"))
+
+
+# --- record files that are not what they seem ----------------------------------------------------------
+
+def test_record_links_out_of_the_evidence_folder_or_in_a_loop_are_refused(valid_project, tmp_path):
+    claims = valid_project.evidence / "claims"
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("id: outside\n", encoding="utf-8")
+    (claims / "outside.yaml").symlink_to(outside)
+    (claims / "loop.yaml").symlink_to("loop.yaml")
+    findings = {Path(f.file).name: f for f in run(valid_project.evidence, valid_project.archive).findings
+                if f.code == "record-symlink"}
+    assert set(findings) == {"outside.yaml", "loop.yaml"}
+    assert "outside the evidence folder" in findings["outside.yaml"].message
+    assert "leads nowhere" in findings["loop.yaml"].message
+
+
+@pytest.mark.parametrize("name", ["late.YAML", "late.Yml", "late.yaML"])
+def test_near_misses_of_the_record_suffix_are_reported_not_ignored(valid_project, name):
+    (valid_project.evidence / "claims" / name).write_text("id: late\n", encoding="utf-8")
+    [finding] = [f for f in run(valid_project.evidence, valid_project.archive).findings if f.code == "record-suffix"]
+    assert finding.severity is Severity.error and name in finding.message
+    assert finding.hint.startswith("rename it to late.y")
+
+
+# --- outputs that cannot be written ---------------------------------------------------------------------
+
+def _cli(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "build_tools", *args], cwd=project.root, capture_output=True,
+                          text=True, timeout=120, check=False, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+
+
+def test_a_cache_that_cannot_be_written_costs_speed_not_the_result(valid_project):
+    (valid_project.root / ".cache").write_text("not a folder", encoding="utf-8")
+    result = _cli(valid_project, "validate", "--archive", "archive")
+    assert result.returncode == 0, result.stderr
+    assert "note: the validation cache" in result.stderr and "could not be written" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_export_onto_a_file_is_a_one_line_error(valid_project):
+    (valid_project.root / "out").write_text("a file", encoding="utf-8")
+    result = _cli(valid_project, "export", "--out", "out")
+    assert result.returncode == 2 and result.stderr.strip() == "error: out is a file: --out names the folder the " \
+        "downloads are written into"
