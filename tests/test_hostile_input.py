@@ -170,3 +170,79 @@ def test_export_onto_a_file_is_a_one_line_error(valid_project):
     result = _cli(valid_project, "export", "--out", "out")
     assert result.returncode == 2 and result.stderr.strip() == "error: out is a file: --out names the folder the " \
         "downloads are written into"
+
+
+# --- elisions that may change what a quote says ---------------------------------------------------------
+
+ELIDED_TEXT = """\
+Board members said that the boards are not entirely free agents, whatever the rhetoric.
+Chairs were asked about budgets, and
+most said they were stretched.
+
+A new paragraph: managers ran the boards in all but name.
+"""
+
+
+@pytest.fixture
+def elided(valid_project: Project) -> Project:
+    sha = valid_project.archive_file("elided.txt", ELIDED_TEXT)
+    valid_project.write("source", "elided-report", f"""
+        id: elided-report
+        title: Elided report
+        authors: []
+        date: 2015
+        type: news-report
+        study: board-study
+        archive: {{file: elided.txt, sha256: {sha}}}
+    """)
+    return valid_project
+
+
+def _quote_from(project: Project, quote: str, **extra: str) -> None:
+    path = project.evidence / "claims" / "boards-feel-freer.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["evidence"].append({"source": "elided-report", "quote": quote, "stance": "supports", **extra})
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("quote", "problem"), [
+    ("the boards are … entirely free agents", 'include "not"'),
+    ("most said they were stretched. … A new paragraph: managers ran the boards", "different paragraphs"),
+])
+def test_an_elision_that_drops_a_negation_or_joins_paragraphs_is_refused_unless_explained(elided, quote, problem):
+    _quote_from(elided, quote)
+    [finding] = _codes(elided, "elision-changes-meaning")
+    assert problem in finding.message and finding.severity is Severity.error
+    path = elided.evidence / "claims" / "boards-feel-freer.yaml"
+    path.unlink()
+    from conftest import write_valid_base  # the claim again, with the reason the elision keeps the meaning
+    write_valid_base(elided)
+    _quote_from(elided, quote, elision_note="The two sentences make one point.")
+    assert _codes(elided, "elision-changes-meaning") == []
+
+
+def test_an_elision_across_a_line_broken_mid_sentence_is_fine(elided):
+    _quote_from(elided, "whatever the rhetoric. … Chairs were asked about budgets")  # blank lines part paragraphs
+    _quote_from(elided, "Chairs were asked about … most said they were stretched")
+    assert _codes(elided, "elision-changes-meaning") == []
+
+
+def test_in_a_text_without_blank_lines_a_line_that_ends_a_sentence_ends_a_paragraph():
+    from build_tools.engine.quotes import ArchivedText, elision_problem
+
+    text = ArchivedText(Path("t.txt"), "", "Boards felt free.\nManagers, by contrast,\nfelt constrained.\n")
+    joined = find_quote("Boards felt free. … Managers, by contrast", text.normalised)
+    wrapped = find_quote("Managers, by … felt constrained", text.normalised)
+    assert "different paragraphs" in elision_problem(joined, text.normalised, text.paragraph_starts)
+    assert elision_problem(wrapped, text.normalised, text.paragraph_starts) == ""
+
+
+def test_the_reason_for_an_elision_is_shown_beside_the_quote(elided):
+    from build_tools.engine.graph import build_graph
+    from build_tools.engine.load import load_evidence
+    from build_tools.site.render import render_pages
+
+    _quote_from(elided, "the boards are … entirely free agents", elision_note="The report's own summary.")
+    pages = render_pages(build_graph(load_evidence(elided.evidence)))
+    for uri in ("claims/boards-feel-freer.md", "sources/elided-report.md"):
+        assert "<em>Words left out:</em> The report&#39;s own summary." in pages[uri].body, uri

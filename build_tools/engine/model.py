@@ -184,6 +184,10 @@ class Citation(_Strict):
     )
     locator: Text | None = Field(default=None, description="Where in the source: page, section, paragraph.")
     note: Text | None = None
+    elision_note: Text | None = Field(
+        default=None, max_length=600,
+        description="Why the words left out at an elision do not change what the source says: needed when they "
+                    "hold a negation (not, no, never...) or a paragraph break. The page shows it beside the quote.")
 
 
 class Evidence(Citation):

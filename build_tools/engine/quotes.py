@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import os
 import re
 import stat
@@ -71,6 +72,26 @@ class Match(NamedTuple):
     found: bool
     start: int = -1
     end: int = -1
+    gaps: tuple[tuple[int, int], ...] = ()
+    """The spans of the text its elisions leave out, start and end."""
+
+
+NEGATION = re.compile(r"(?<!\w)(?:not|no|never|nor|neither|none|nothing|nobody|nowhere|cannot|without)(?!\w)|n't(?!\w)",
+                      re.IGNORECASE)
+"""Words whose omission can turn a passage into its opposite ("are … entirely free" from "are not entirely free")."""
+
+
+def elision_problem(match: Match, normalised_source: str, paragraph_starts: tuple[int, ...] = ()) -> str:
+    """What an elision of a found quote leaves out that can change its meaning: a negation, or a paragraph break
+    (the parts then come from different passages); "" when neither."""
+    for start, end in match.gaps:
+        omitted = normalised_source[start:end]
+        negation = NEGATION.search(omitted)
+        if negation:
+            return f"the words it leaves out include \"{negation.group()}\" (\"…{omitted.strip()[:80]}…\")"
+        if any(start < paragraph <= end for paragraph in paragraph_starts):
+            return "its parts come from different paragraphs of the source"
+    return ""
 
 
 def find_quote(quote: str, normalised_source: str) -> Match:
@@ -94,10 +115,12 @@ def find_quote(quote: str, normalised_source: str) -> Match:
     text, longest = normalised_source, parts[anchor]
     found = _find_words(text, longest, 0, len(text))
     while found >= 0:
-        start = _match_before(parts[:anchor], text, found)
-        end = _match_rest(parts[anchor + 1:], text, found + len(longest)) if start >= 0 else -1
-        if end >= 0:
-            return Match(True, start, end)
+        before = _match_before(parts[:anchor], text, found)
+        after = _match_rest(parts[anchor + 1:], text, found + len(longest)) if before is not None else None
+        if before is not None and after is not None:
+            spans = [*before, (found, found + len(longest)), *after]
+            gaps = tuple((left[1], right[0]) for left, right in itertools.pairwise(spans))
+            return Match(True, spans[0][0], spans[-1][1], gaps)
         found = _find_words(text, longest, found + 1, len(text))
     return Match(False)
 
@@ -121,16 +144,18 @@ def _same_word(left: str, right: str) -> bool:
     return (left.isalpha() and right.isalpha()) or (left.isdigit() and right.isdigit())
 
 
-def _match_before(parts: list[str], text: str, position: int) -> int:
-    """Where the first of ``parts`` starts when each ends at most MAX_GAP characters before the next (the last
-    before ``position``), each the nearest such occurrence; -1 when one is missing."""
+def _match_before(parts: list[str], text: str, position: int) -> list[tuple[int, int]] | None:
+    """Where ``parts`` are when each ends at most MAX_GAP characters before the next (the last before
+    ``position``), each the nearest such occurrence, in order; None when one is missing."""
+    spans: list[tuple[int, int]] = []
     for part in reversed(parts):
         low = max(0, position - MAX_GAP - len(part) - 2)
         found = _rfind_words(text, part, low, position)
         if found < 0:
-            return -1
+            return None
+        spans.append((found, found + len(part)))
         position = found
-    return position
+    return spans[::-1]
 
 
 def _rfind_words(text: str, part: str, start: int, end: int) -> int:
@@ -145,13 +170,17 @@ def _rfind_words(text: str, part: str, start: int, end: int) -> int:
     return -1
 
 
-def _match_rest(parts: list[str], text: str, position: int) -> int:
+def _match_rest(parts: list[str], text: str, position: int) -> list[tuple[int, int]] | None:
+    """Where ``parts`` are when each starts at most MAX_GAP characters after the one before (the first after
+    ``position``); None when one is missing."""
+    spans: list[tuple[int, int]] = []
     for part in parts:
         found = _find_words(text, part, position, position + MAX_GAP + len(part) + 2)
         if found < 0:
-            return -1
+            return None
+        spans.append((found, found + len(part)))
         position = found + len(part)
-    return position
+    return spans
 
 
 def nearest_passage(quote: str, normalised_source: str, margin: int = 24) -> str:
@@ -254,6 +283,20 @@ class ArchivedText:
     @cached_property
     def normalised(self) -> str:
         return normalise(self.text)
+
+    @cached_property
+    def paragraph_starts(self) -> tuple[int, ...]:
+        """Where each paragraph but the first starts in :attr:`normalised`. Paragraphs are separated by blank
+        lines; in a text with none, by a line break after the end of a sentence (a line broken mid-sentence, as
+        text taken from print often is, goes on with the same paragraph)."""
+        separator = r"\n\s*\n" if re.search(r"\n\s*\n", self.text) else r"(?<=[.!?:;\"”’)])[ \t]*\n"
+        starts, position = [], 0
+        for paragraph in (normalise(p) for p in re.split(separator, self.text)):
+            if paragraph:
+                if position:
+                    starts.append(position + 1)
+                position += len(paragraph) + (1 if position else 0)
+        return tuple(starts) if position == len(self.normalised) else ()  # () if the two ever disagree
 
 
 _SEPARATORS = tuple(separator for separator in (os.sep, os.altsep) if separator)

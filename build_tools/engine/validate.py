@@ -35,7 +35,14 @@ from build_tools.engine.model import (
     Source,
     Stance,
 )
-from build_tools.engine.quotes import Archive, ArchiveError, elision_parts, find_quote, nearest_passage
+from build_tools.engine.quotes import (
+    Archive,
+    ArchiveError,
+    elision_parts,
+    elision_problem,
+    find_quote,
+    nearest_passage,
+)
 
 
 @dataclass
@@ -359,14 +366,25 @@ class _Search(NamedTuple):
     quotes: list[str]
 
 
-def _search_texts(task: tuple[Archive, list[_Search]]) -> list[tuple[str, list[str | None]] | ArchiveError]:
-    """For each search: the text's sha256 and, for each of its quotes, None if found (or not wanted), else the
-    nearest passage of the text ("" when nothing is near); or the error that kept the text from being read.
+class Elided(NamedTuple):
+    """A quote found in its source only by leaving out words that can change its meaning."""
+
+    problem: str
+
+
+Outcome = str | Elided | None
+"""Of one quote's search: None when found (or not searched: found before), an :class:`Elided`, or the nearest
+passage of the text when not found ("" when nothing is near)."""
+
+
+def _search_texts(task: tuple[Archive, list[_Search]]) -> list[tuple[str, list[Outcome]] | ArchiveError]:
+    """For each search: the text's sha256 and the :data:`Outcome` of each of its quotes; or the error that kept the
+    text from being read.
 
     Knows nothing of records, so that it can run in a worker process with only what its task holds.
     """
     archive, searches = task
-    results: list[tuple[str, list[str | None]] | ArchiveError] = []
+    results: list[tuple[str, list[Outcome]] | ArchiveError] = []
     for search in searches:
         try:
             text = archive.read(search.file_name, keep=False)
@@ -374,14 +392,21 @@ def _search_texts(task: tuple[Archive, list[_Search]]) -> list[tuple[str, list[s
             results.append(exc)
             continue
         normalised = text.normalised
-        missing = {quote for quote in search.wanted if not find_quote(quote, normalised).found}
-        results.append((text.sha256, [nearest_passage(quote, normalised) if quote in missing else None
-                                      for quote in search.quotes]))
+        outcomes: dict[str, Outcome] = {}
+        for quote in search.wanted:
+            match = find_quote(quote, normalised)
+            if not match.found:
+                outcomes[quote] = nearest_passage(quote, normalised)
+            elif match.gaps:
+                problem = elision_problem(match, normalised, text.paragraph_starts)
+                if problem:
+                    outcomes[quote] = Elided(problem)
+        results.append((text.sha256, [outcomes.get(quote) for quote in search.quotes]))
     return results
 
 
 def _verified(source: Source, uses: list[QuoteUse], key: FileKey | None, sha256: str,
-              nearest: list[str | None], memo: ValidationCache) -> list[Finding]:
+              nearest: list[Outcome], memo: ValidationCache) -> list[Finding]:
     """The findings on one source's quotes, given its text's hash and what was not found; found quotes and
     the text's hash are kept in ``memo``."""
     memo.add_text_hash(key, sha256)
@@ -396,6 +421,14 @@ def _verified(source: Source, uses: list[QuoteUse], key: FileKey | None, sha256:
                                       if near is None])
     for use, near in zip(uses, nearest, strict=True):
         if near is None:
+            continue
+        if isinstance(near, Elided):
+            if use.citation.elision_note is None:
+                findings.append(error(
+                    "elision-changes-meaning", f"the quote is in source '{source.id}' only by an elision that may "
+                    f"change what it says: {near.problem}", *_at(use.record, *use.loc, "quote"),
+                    hint="quote the passage without the elision, split it into two quotes, or, if the meaning is "
+                         "kept, say why in `elision_note:` beside the quote (the page shows it)"))
             continue
         hint = "copy the words exactly from the source; mark omitted words with … or [...]"
         if near:

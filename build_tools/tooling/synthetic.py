@@ -19,6 +19,7 @@ import yaml
 
 from build_tools.engine.method import DEFAULT_HEDGES
 from build_tools.engine.model import CERTAINTY_ORDER, KINDS, Assessment, Basis, Certainty, Concerns, SourceType
+from build_tools.engine.quotes import NEGATION
 
 _SYLLABLES = ["ca", "re", "mi", "to", "lu", "sen", "dor", "pa", "vi", "gra", "no", "tel", "ki", "sa", "mo",
               "ber", "li", "fa", "qua", "del", "ru", "ni", "ost", "pe", "ga", "lin", "com", "ta", "ver", "il"]
@@ -64,7 +65,9 @@ class _Writer:
     def _vocabulary(self, count: int) -> list[str]:
         words: set[str] = set()
         while len(words) < count:
-            words.add("".join(self.random.choice(_SYLLABLES) for _ in range(self.random.randint(1, 4))))
+            word = "".join(self.random.choice(_SYLLABLES) for _ in range(self.random.randint(1, 4)))
+            if not NEGATION.fullmatch(word):  # an elision may not leave out a negation
+                words.add(word)
         return sorted(words)
 
     def phrase(self, low: int, high: int) -> str:
@@ -97,9 +100,10 @@ class _Writer:
         return "\n".join(lines)
 
 
-def _quote(writer: _Writer, words: list[str]) -> str:
-    """A span of the text's words; one in six skips some words with an elision."""
+def _quote(writer: _Writer, paragraphs: list[list[str]]) -> str:
+    """A span of the words of one paragraph; one in six skips some words with an elision."""
     rand = writer.random
+    words = max(rand.sample(paragraphs, min(3, len(paragraphs))), key=len)
     length = rand.randint(6, 20)
     start = rand.randrange(0, max(1, len(words) - 2 * length - 20))
     if rand.random() < 1 / 6:
@@ -156,7 +160,7 @@ def generate(folder: Path | str, claims: int, seed: int = 1) -> Size:
             "sample": f"{rand.randint(5, 900)} {writer.phrase(1, 3)}", "summary": writer.paragraph(),
         })
 
-    source_words: list[list[str]] = []
+    source_words: list[list[list[str]]] = []  # each source's paragraphs, as words
     source_types = list(SourceType)
     for n in range(size.sources):
         source_id = f"source-{n:05d}"
@@ -165,7 +169,7 @@ def generate(folder: Path | str, claims: int, seed: int = 1) -> Size:
         data = text.encode("utf-8")
         file_name = f"{n:05d}_{hashlib.sha256(data).hexdigest()[:16]}.txt"
         (archive / file_name).write_bytes(data)
-        source_words.append(text.split())
+        source_words.append([paragraph.split() for paragraph in text.split("\n\n")[1:] if paragraph.strip()])
         record: dict[str, Any] = {
             "id": source_id, "title": title,
             "authors": [writer.phrase(2, 2).title() for _ in range(rand.randint(0, 4))],

@@ -104,7 +104,8 @@ def reference_html(marked: str, addresses: list[str], link: tuple[str, str] | No
     return Markup(out.replace(TITLE_START, "").replace(TITLE_END, ""))
 
 
-def quote_cell(quote: str, locator: str | None = None, note: str | None = None, url: str | None = None) -> Markup:
+def quote_cell(quote: str, locator: str | None = None, note: str | None = None, url: str | None = None,
+               elision_note: str | None = None) -> Markup:
     out = str(quoted(quote))
     if locator:
         out += f" ({text(locator)})"
@@ -112,6 +113,8 @@ def quote_cell(quote: str, locator: str | None = None, note: str | None = None, 
         out += f" {deep}"
     if note:
         out += f"<br><em>Note:</em> {text(note)}"
+    if elision_note:
+        out += f"<br><em>Words left out:</em> {text(elision_note)}"
     return Markup(out)
 
 

@@ -69,7 +69,7 @@ class RecordPages:
         rows = []
         for e in claim.evidence:
             source = g.sources[e.source]
-            quote = quote_cell(e.quote, e.locator, e.note, source.url)
+            quote = quote_cell(e.quote, e.locator, e.note, source.url, e.elision_note)
             study = (self.link_from(here, g.studies[source.study]) if source.study in g.studies
                      else text(f"{source_type_label(source.type)}, no study"))
             rows.append(f"<tr><td>{quote}</td><td>{stance_label(e.stance)}</td>"
@@ -87,7 +87,9 @@ class RecordPages:
                     Markup("makes the recommendation" if use.record.kind == "recommendation"
                            else "raises the question"))
             url = self.graph.sources[use.citation.source].url
-            rows.append(f"<tr><td>{quote_cell(use.citation.quote, use.citation.locator, url=url)}</td>"
+            cell = quote_cell(use.citation.quote, use.citation.locator, url=url,
+                              elision_note=use.citation.elision_note)
+            rows.append(f"<tr><td>{cell}</td>"
                         f"<td>{role}</td><td>{kind_label[use.record.kind]}: {self.link_from(here, use.record)}</td>"
                         "</tr>")
         return table(["Quote", "Stance", "Used in"], rows)
