@@ -246,3 +246,57 @@ def test_the_reason_for_an_elision_is_shown_beside_the_quote(elided):
     pages = render_pages(build_graph(load_evidence(elided.evidence)))
     for uri in ("claims/boards-feel-freer.md", "sources/elided-report.md"):
         assert "<em>Words left out:</em> The report&#39;s own summary." in pages[uri].body, uri
+
+
+# --- the archive stays private ------------------------------------------------------------------------------
+
+@pytest.fixture
+def site_with_snippets(project: Project) -> Project:
+    from test_site import write_site_base
+
+    write_site_base(project)
+    config = project.root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "markdown_extensions: [admonition,",
+        "markdown_extensions: [{pymdownx.snippets: {base_path: ['.'], check_paths: true}}, admonition,"),
+        encoding="utf-8")
+    return project
+
+
+def _page(project: Project, text: str) -> None:
+    (project.root / "content" / "overview.md").write_text(text, encoding="utf-8")
+
+
+def test_a_page_that_includes_an_archived_text_fails_the_build(site_with_snippets):
+    from test_site import build
+
+    _page(site_with_snippets, '# Overview\n\n--8<-- "archive/journal.txt"\n')
+    result = build(site_with_snippets)
+    assert result.returncode == 1
+    assert "content/overview.md: includes archive/journal.txt, but it is an archived source text" in result.stderr
+    assert not (site_with_snippets.root / "site").exists()
+
+
+def test_a_page_that_is_a_link_to_the_archive_or_a_copy_of_a_text_fails_the_build(site_with_snippets):
+    from test_site import build
+
+    page = site_with_snippets.root / "content" / "text.md"
+    page.symlink_to(site_with_snippets.archive / "journal.txt")
+    result = build(site_with_snippets)
+    assert result.returncode == 1 and "text.md: a symbolic link to" in result.stderr
+    assert "journal.txt, outside" in result.stderr
+    page.unlink()
+    page.write_bytes((site_with_snippets.archive / "journal.txt").read_bytes())
+    result = build(site_with_snippets)
+    assert result.returncode == 1
+    assert "is the archived text of source 'journal-report', which is never published" in result.stderr
+
+
+def test_a_page_may_include_the_projects_own_files(site_with_snippets):
+    from test_site import build, html
+
+    (site_with_snippets.root / "NOTES.md").write_text("Our own words.\n", encoding="utf-8")
+    _page(site_with_snippets, '# Overview\n\n--8<-- "NOTES.md"\n')
+    result = build(site_with_snippets)
+    assert result.returncode == 0, result.stderr
+    assert "Our own words." in html(site_with_snippets, "overview/index.html")

@@ -32,6 +32,7 @@ from typing import Any
 import pathspec
 import yaml
 
+from build_tools.adapters.includes import refused_include, snippet_names
 from build_tools.adapters.project import Project, ProjectError, RelativeDir, Tagged, merge_redirects
 from build_tools.engine.cache import DEFAULT_PATH as CACHE
 from build_tools.engine.findings import Severity, format_text
@@ -49,9 +50,6 @@ OVERRIDES = "overrides"
 CONFIG = "mkdocs.yml"
 PLUGINS_LEFT_OUT = {"evidence", "redirects"}
 """The plugin itself, and mkdocs-redirects: its pages are written into the tree instead."""
-_SNIPPET = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"']+)["']\s*$""")
-_SNIPPET_FENCE = re.compile(r"^-{1,}8<-{1,}$")
-"""A block of included files: their names between two such lines."""
 
 
 class GenerateError(Exception):
@@ -287,47 +285,27 @@ def _copy_snippets(project: Project, out: Path, archive: Path | None) -> tuple[l
     options = _extension_options(project, "pymdownx.snippets")
     bases = [Path(project.resolve_relative(base, project.root)) for base in _as_list(options.get("base_path", "."))]
     bases = [base if base.is_absolute() else project.root / base for base in bases]
-    root, archive = project.root.resolve(), archive.resolve() if archive else None
+    root = project.root.resolve()
     for base in bases:
         if not base.resolve().is_relative_to(root):
             raise GenerateError(f"pymdownx.snippets base_path {base} is outside the project: only the project's "
                                 "own files are published")
     copied = 0
     for page in sorted(project.docs_dir.rglob("*.md")):
-        for name in _snippet_names(page.read_text(encoding="utf-8-sig")):
-            base = next((base.resolve() for base in bases if (base / name).is_file()), None)
-            if base is None:
+        for name in snippet_names(page.read_text(encoding="utf-8-sig")):
+            found, refused = refused_include(name, bases, root, archive)
+            if found is None:
                 continue  # the engine reports it, as it would for the project itself
+            if refused:
+                raise GenerateError(f"{page.relative_to(project.root)}: includes {name}, but {refused}")
+            base = next(base.resolve() for base in bases if (base / name).is_file())
             source = (base / name).resolve()
-            if not source.is_relative_to(root) or not source.is_relative_to(base) or (
-                    archive and source.is_relative_to(archive)):
-                raise GenerateError(f"{page.relative_to(project.root)}: includes {name}, which is not a file of the "
-                                    "project: only the project's own files are published")
             target = out / base.relative_to(root) / source.relative_to(base)
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, target)
                 copied += 1
     return [base.resolve().relative_to(root) for base in bases], copied
-
-
-def _snippet_names(text: str) -> list[str]:
-    """Files a page includes: ``--8<-- "name"`` on a line, or the names listed between two ``--8<--`` lines."""
-    names, block = [], None
-    for line in text.splitlines():
-        stripped = line.strip()
-        single = _SNIPPET.match(line)
-        if single:
-            names.append(single.group(1))
-        elif _SNIPPET_FENCE.match(stripped):
-            if block is None:
-                block = []
-            else:
-                names += block
-                block = None
-        elif block is not None and stripped and not stripped.startswith(";"):
-            block.append(stripped)
-    return names
 
 
 def _extension_options(project: Project, name: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from build_tools.adapters.includes import archived_copies, link_out_of, refused_include, snippet_names
 from build_tools.adapters.mkdocs.pages import RenderedPage
 from build_tools.adapters.mkdocs.serve import DirtyServe, templates_stamp
 from build_tools.adapters.mkdocs.staging import StagedSite
@@ -73,6 +74,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.json_ld: dict[str, str] = {}
         self.warned_search = False
         self.method = Method()
+        self.archive: Path | None = None
 
     def _root(self, config: MkDocsConfig) -> Path:
         return Path(config.config_file_path or ".").resolve().parent
@@ -123,6 +125,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 where = f"{finding.location}: " if finding.location else ""
                 log.warning(f"{where}{finding.message} [{finding.code}] ({finding.hint})")
         self.graph = report.graph
+        self.archive = archive
+        self._refuse_archived_texts(files, config, report.graph)
         for note in report.notes:
             log.info(note)
         if not history.available or history.note:
@@ -152,6 +156,22 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             files.append(file)
         self._add_redirects(config, site.redirects)
         return files
+
+    @staticmethod
+    def _refuse_archived_texts(files: Files, config: MkDocsConfig, graph: Graph) -> None:
+        """No file of the docs folder is a link out of it, or a copy of an archived source text."""
+        docs_dir = Path(config.docs_dir)
+        own = [Path(f.abs_src_path) for f in files if f.abs_src_path and f.generated_by is None
+               and Path(f.abs_src_path).is_relative_to(docs_dir)]
+        for path in own:
+            target = link_out_of(path, docs_dir)
+            if target:
+                raise PluginError(f"{path}: a symbolic link to {target}, outside {config.docs_dir}: pages are files "
+                                  "of the docs folder; copy the file in if it is the project's own")
+        archived = {source.archive.sha256: source.id for source in graph.sources.values()}
+        for path, source_id in archived_copies(own, archived).items():
+            raise PluginError(f"{path} is the archived text of source '{source_id}', which is never published: "
+                              "remove it from the docs folder")
 
     @staticmethod
     def _refuse_hand_written(files: Files, uri: str, config: MkDocsConfig) -> None:
@@ -185,9 +205,25 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         path = record_files.get(f"{kind.name}:{name.removesuffix('.md')}")
         return Path(os.path.relpath(os.path.realpath(path), docs_dir)).as_posix() if path else None
 
+    def _refuse_private_includes(self, markdown: str, page: Page, config: MkDocsConfig) -> None:
+        """A page includes (``--8<--``) only files of the project, never an archived text."""
+        names = snippet_names(markdown) if "8<" in markdown else []
+        if not names:
+            return
+        options = config.mdx_configs.get("pymdownx.snippets") or {}
+        bases = options.get("base_path", ["."])
+        bases = [Path(base) for base in (bases if isinstance(bases, list) else [bases])]
+        root = self._root(config)
+        bases = [base if base.is_absolute() else root / base for base in bases]
+        for name in names:
+            _, refused = refused_include(name, bases, root, self.archive)
+            if refused:
+                raise PluginError(f"{config.docs_dir}/{page.file.src_uri}: includes {name}, but {refused}")
+
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if page.file.generated_by is not None or self.graph is None:
             return markdown
+        self._refuse_private_includes(markdown, page, config)
         resolved, errors = resolve_xrefs(markdown, self.graph, page.file.src_uri,
                                          f"{config.docs_dir}/{page.file.src_uri}")
         self.xref_errors += errors
