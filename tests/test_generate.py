@@ -266,11 +266,12 @@ def test_generate_publishes_no_file_outside_the_project_nor_of_the_archive(proje
     _tree_settings(project)
     methods = project.root / "content" / "methods.md"
     (project.root / "archive" / "copy.md").write_text("An archived text.\n", encoding="utf-8")
-    for include in ("archive/copy.md", "../outside.md"):
+    for include, why in (("archive/copy.md", "it is an archived source text, which is never published"),
+                         ("../outside.md", "it is not a file of the project")):
         (project.root.parent / "outside.md").write_text("Not the project's.\n", encoding="utf-8")
         methods.write_text(f'# Methods\n\n--8<-- "{include}"\n', encoding="utf-8")
         result = generate(project, tmp_path / "tree")
-        assert result.returncode == 1 and f"includes {include}, which is not a file of the project" in result.stderr
+        assert result.returncode == 1 and f"includes {include}, but {why}" in result.stderr
         assert not (tmp_path / "outside.md").exists() and not (tmp_path / "tree" / "archive").exists()
 
 
