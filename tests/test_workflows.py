@@ -33,7 +33,7 @@ def _runs(workflow: dict) -> str:
 def test_workflows_are_valid_for_github_actions():
     """Validated against SchemaStore's schema for workflows (vendored by check-jsonschema: no network)."""
     files = sorted(WORKFLOWS.glob("*.yml"))
-    assert {f.name for f in files} == {"pull-request.yml", "publish.yml", "external-links.yml"}
+    assert {f.name for f in files} == {"pull-request.yml", "records.yml", "publish.yml", "external-links.yml"}
     result = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
                              *map(str, files)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -61,6 +61,36 @@ def test_pull_requests_run_the_local_check_with_annotations_and_keep_the_site():
     upload = next(s for s in _steps(workflow) if s.get("uses", "").startswith("actions/upload-artifact@"))
     assert upload["with"]["path"] == "site/"
     assert "!cancelled()" in upload["if"], "the site must be kept when a later check fails too"
+
+
+def test_no_job_runs_a_pull_requests_code_with_the_archive_unless_approved():
+    """The archive's secret reaches a job that runs the pull request's code only from a branch of this repository,
+    through the approval of the "archive" environment; forks get the checks that need no archive."""
+    workflow = _workflow("pull-request.yml")
+    for name, job in workflow["jobs"].items():
+        text = yaml.safe_dump(job)
+        if "secrets." in text:
+            assert job["environment"] == "archive", name
+            assert "head.repo.full_name == github.repository" in job["if"], name
+        else:
+            assert "head.repo.full_name != github.repository" in job["if"], name
+            assert "EVIDENCE_ARCHIVE_TOKEN" not in text and "upload-artifact" not in text, name
+
+
+def test_records_from_forks_are_verified_by_this_repositorys_code_only():
+    """pull_request_target gives forks the secret, so nothing of the pull request may run: its evidence/ is read
+    as data into a checkout of the base, and nothing is uploaded."""
+    workflow = _workflow("records.yml")
+    assert set(workflow[True]) == {"pull_request_target"}
+    assert workflow["permissions"] == {"contents": "read", "pull-requests": "read"}
+    steps = _steps(workflow)
+    assert steps[0]["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    runs = _runs(workflow)
+    assert 'git checkout "$HEAD_SHA" -- evidence' in runs and "find evidence -type l -delete" in runs
+    assert "--no-cache" in runs  # a pickle from the pull request is never read
+    assert not any("upload-artifact" in s.get("uses", "") for s in steps)
+    checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    assert all(s["with"].get("ref", "") != "${{ github.event.pull_request.head.sha }}" for s in checkouts)
 
 
 def test_main_is_checked_then_deployed_to_pages_with_least_privilege():
