@@ -300,3 +300,14 @@ def test_a_page_may_include_the_projects_own_files(site_with_snippets):
     result = build(site_with_snippets)
     assert result.returncode == 0, result.stderr
     assert "Our own words." in html(site_with_snippets, "overview/index.html")
+
+
+@pytest.mark.parametrize("depth", [900, 5000])
+def test_deeply_nested_yaml_is_a_finding_never_a_recursion_error(valid_project, depth):
+    path = valid_project.evidence / "claims" / "deep.yaml"
+    path.write_text("id: deep\nstatement: " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    findings = [f for f in run(valid_project.evidence, valid_project.archive).findings if f.file.endswith("deep.yaml")]
+    assert findings and all(f.severity is Severity.error for f in findings)
+    if depth > 1000:  # libyaml's limit
+        assert findings[0].code == "yaml-syntax" and "nesting depth" in findings[0].message
+        assert findings[0].hint.startswith("a record is a few levels deep at most")

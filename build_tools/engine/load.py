@@ -314,6 +314,8 @@ def _yaml_hint(problem: str, offending: str) -> str:
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in problem:
         return "a value that contains ': ' must be quoted, or written as a block: `quote: >-` then the text indented"
+    if "maximum nesting depth" in problem:
+        return "a record is a few levels deep at most: check the brackets [ ] and braces { } on this line"
     if "could not find expected ':'" in problem or "expected <block end>" in problem:
         return "check the indentation of this line and the one before it"
     return "check indentation and quoting near this line; quote values that contain ': ', ' #' or start with a quote"
