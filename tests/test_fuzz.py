@@ -112,3 +112,51 @@ def test_any_value_in_any_field(name, data):
     if data.draw(st.booleans()):
         record[data.draw(st.text(max_size=10))] = data.draw(values)
     _check({name: yaml.safe_dump(record, allow_unicode=True).encode("utf-8", "surrogatepass")})
+
+
+def _nested_paths(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every place inside a record's data: keys of mappings and items of lists, however deep."""
+    found: list[tuple[object, ...]] = [path] if path else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _nested_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _nested_paths(item, (*path, index))
+    return found
+
+
+@FUZZ
+@given(name=st.sampled_from(_FILES), data=st.data())
+def test_any_value_anywhere_inside_a_record(name, data):
+    """Nested fields too: an assessment's judgements, a quote's elision note, a recommendation's makers."""
+    record = yaml.safe_load(_TEXTS[name])
+    path = data.draw(st.sampled_from(_nested_paths(record)))
+    parent = record
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = data.draw(values)
+    _check({name: yaml.safe_dump(record, allow_unicode=True).encode("utf-8", "surrogatepass")})
+
+
+_SOURCE_TEXT = (_TEMPLATE / "archive" / "journal.txt").read_text(encoding="utf-8")
+QUOTE_PIECES = st.one_of(
+    st.builds(lambda start, length: _SOURCE_TEXT[start:start + length], st.integers(0, len(_SOURCE_TEXT)),
+              st.integers(0, 60)),
+    st.sampled_from(["…", "[...]", " … ", "...", "not ", "\n\n", "\u200b", "\u202e", "\ufb01", "\uff43", "“", "”"]),
+)
+
+
+@FUZZ
+@given(pieces=st.lists(QUOTE_PIECES, min_size=1, max_size=8), stance=st.sampled_from(["supports", "contradicts"]),
+       note=st.one_of(st.none(), st.text(max_size=30)))
+def test_quotes_made_of_the_source_elisions_and_odd_characters(pieces, stance, note):
+    """Quotes cut from the archived text, joined by elisions, negations, paragraph breaks and characters the
+    check refuses: matching, the elision rules and the pages all take them."""
+    name = "evidence/claims/boards-feel-freer.yaml"
+    record = yaml.safe_load(_TEXTS[name])
+    evidence = {"source": "journal-report", "quote": "".join(pieces), "stance": stance}
+    if note is not None:
+        evidence["elision_note"] = note
+    record["evidence"].append(evidence)
+    _check({name: yaml.safe_dump(record, allow_unicode=True).encode("utf-8", "surrogatepass")})
