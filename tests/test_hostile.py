@@ -137,11 +137,14 @@ def test_add_rel_leaves_the_part_it_is_told_is_done_unread():
 def test_no_command_rewrites_a_record(valid_project):
     """validate (any mode), schema --check and links read records; only `new` writes, and never over a file."""
     before = {p: p.read_bytes() for p in valid_project.evidence.rglob("*.yaml")}
-    commands = [["validate", "--archive", "archive"], ["validate", "--strict", "--format", "json"],
-                ["validate", "evidence/claims/effect-unknown.yaml"], ["new", "claim", "effect-unknown"]]
-    for command in commands:
-        subprocess.run([sys.executable, "-m", "build_tools", *command], cwd=valid_project.root,
-                       capture_output=True, check=False)
+    commands = [(["validate", "--archive", "archive"], 0, "0 errors, 0 warnings"),
+                (["validate", "--strict", "--format", "json"], 1, '"code": "quotes-unverified"'),  # no archive
+                (["validate", "evidence/claims/effect-unknown.yaml"], 0, "checked 1 changed file(s)"),
+                (["new", "claim", "effect-unknown"], 2, "already exists; nothing was written")]
+    for command, code, said in commands:
+        result = subprocess.run([sys.executable, "-m", "build_tools", *command], cwd=valid_project.root,
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == code and said in result.stdout + result.stderr, (command, result.stderr)
     assert {p: p.read_bytes() for p in valid_project.evidence.rglob("*.yaml")} == before
 
 

@@ -16,7 +16,7 @@ def codes(findings):
 
 def only(findings, code):
     matching = [f for f in findings if f.code == code]
-    assert matching, f"no {code} finding in {[(f.code, f.message) for f in findings]}"
+    assert len(matching) == 1, f"not one {code} finding in {[(f.code, f.message) for f in findings]}"
     return matching[0]
 
 

@@ -167,3 +167,11 @@ def test_curly_and_straight_forms_of_a_quote_are_equivalent(text):
 def test_quotes_match_whole_words_only(quote, source, found):
     """A quote found inside a longer word would say something the source does not ("unlikely" → "likely")."""
     assert find_quote(quote, normalise(source)).found is found
+
+
+def test_elided_parts_may_not_overlap_in_the_source():
+    """Each part starts after the one before it ends: "less constrained … constrained by" is not in a source that
+    says "less constrained by" once."""
+    source = normalise("Boards were less constrained by the centre than before.")
+    assert not find_quote("less constrained … constrained by the centre", source).found
+    assert find_quote("less constrained … the centre", source).found

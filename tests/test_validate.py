@@ -431,3 +431,13 @@ def test_a_sha256_pasted_with_its_file_name_and_a_missing_archive_file_get_hints
     source.write_text(text.replace("file: journal.txt", "file: journal-2014.txt"), encoding="utf-8")
     finding = only(findings_of(valid_project), "archive-file")
     assert str(valid_project.archive) in finding.hint and "EVIDENCE_ARCHIVE" in finding.hint
+
+
+def test_did_you_mean_suggests_only_records_of_the_kind_referred_to(valid_project):
+    """"autonomi" is one letter from the theme 'autonomy', but a source is wanted: no theme is suggested."""
+    path = claim_path(valid_project)
+    path.write_text(path.read_text(encoding="utf-8").replace("source: second-report", "source: autonomi"),
+                    encoding="utf-8")
+    finding = only(findings_of(valid_project), "unresolved-reference")
+    assert finding.message == "source 'autonomi' does not exist"
+    assert "autonomy" not in finding.hint and finding.hint.startswith("no source has this id")

@@ -6,6 +6,7 @@ import os
 import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 from .harness import ROOT, page_types
@@ -20,6 +21,21 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+def png_colours(path: Path) -> int:
+    """How many byte values the pixel rows below the header hold (the lower two thirds of the image): a handful
+    for a blank page, which the header bar alone would not reveal; many for text and colour."""
+    data, position, chunks = path.read_bytes(), 8, []
+    width, height = png_size(path)
+    channels = {2: 3, 6: 4}[data[25]]  # RGB or RGBA, 8 bits each, as Chromium writes them
+    while position < len(data):
+        length, kind = struct.unpack(">I4s", data[position:position + 8])
+        if kind == b"IDAT":
+            chunks.append(data[position + 8:position + 8 + length])
+        position += 12 + length
+    row = 1 + width * channels
+    return len(set(zlib.decompress(b"".join(chunks))[row * (height // 3):]))
+
+
 def test_script_saves_every_page_type_at_both_widths(site, browser, tmp_path):
     # `site` and `browser` only make this test fail or skip like the others when the archive or chromium is missing
     result = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "shots")], cwd=ROOT, capture_output=True,
@@ -31,3 +47,4 @@ def test_script_saves_every_page_type_at_both_widths(site, browser, tmp_path):
         width, height = png_size(tmp_path / "shots" / name)
         assert width == (1280 if name.endswith("-desktop.png") else 375), name
         assert height >= 700, name
+        assert png_colours(tmp_path / "shots" / name) > 32, f"{name} looks blank"
