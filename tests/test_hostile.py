@@ -8,6 +8,7 @@ test_validate.py, fuzzing in test_fuzz.py, atomic builds in test_site.py.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -143,7 +144,8 @@ def test_no_command_rewrites_a_record(valid_project):
                 (["new", "claim", "effect-unknown"], 2, "already exists; nothing was written")]
     for command, code, said in commands:
         result = subprocess.run([sys.executable, "-m", "build_tools", *command], cwd=valid_project.root,
-                                capture_output=True, text=True, check=False)
+                                capture_output=True, text=True, check=False,
+                                env={k: v for k, v in os.environ.items() if k != "EVIDENCE_ARCHIVE"})
         assert result.returncode == code and said in result.stdout + result.stderr, (command, result.stderr)
     assert {p: p.read_bytes() for p in valid_project.evidence.rglob("*.yaml")} == before
 
