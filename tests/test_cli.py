@@ -193,3 +193,13 @@ def test_real_evidence_base_covers_every_theme_and_links_every_recommendation_an
         assert graph.claims_by_theme.get(theme.id), theme.id
     for record in [*graph.recommendations.values(), *graph.questions.values()]:
         assert record.claims and all(c in graph.claims for c in record.claims), record.id
+
+
+def test_in_ci_the_browser_tests_fail_when_the_archive_is_missing(tmp_path):
+    """A CI machine without the archive is a broken set-up: the browser tests say so instead of skipping."""
+    environment = {**os.environ, "CI": "true", "EVIDENCE_ARCHIVE": str(tmp_path / "no-archive")}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "tests/browser/test_print.py"], cwd=ROOT, capture_output=True, text=True,
+                            env=environment, check=False, timeout=300)
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "no-archive is missing: the real site cannot be built (set EVIDENCE_ARCHIVE)" in result.stdout
