@@ -197,3 +197,22 @@ def test_redirect_pages_of_renamed_records_are_checked_too(site):
             page.unlink()
     broken = check_site(site).broken
     assert any(b.page == "claims/quick-change/index.html" and b.url == "../change-is-quick/" for b in broken), broken
+
+
+def test_the_link_checkers_server_is_quiet_when_the_crawler_hangs_up(capsys):
+    """A crawler that stops reading a page is no fault of the site: no traceback in CI's log. Other errors show."""
+    import http.server
+
+    from build_tools.tooling.links import _Server
+
+    server = _Server(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    try:
+        for error in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset"), ValueError("a bug")):
+            try:
+                raise error
+            except Exception:
+                server.handle_error(None, ("127.0.0.1", 1))
+    finally:
+        server.server_close()
+    printed = capsys.readouterr().err
+    assert "ValueError: a bug" in printed and "BrokenPipeError" not in printed and "ConnectionReset" not in printed
