@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,9 +42,14 @@ class Project:
         return self.root / "archive"
 
     def write(self, kind: str, record_id: str, body: str, *, suffix: str = ".yaml") -> Path:
+        """A record file. A claim written without an assessment gets one that fits its certainty (and a key
+        message, if it has none), after its other fields, so that a test writes only what it is about."""
         path = self.evidence / KINDS[kind].folder / f"{record_id}{suffix}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
+        text = textwrap.dedent(body).lstrip("\n")
+        if kind == "claim":
+            text = judged(text)
+        path.write_text(text, encoding="utf-8")
         return path
 
     def archive_file(self, name: str, text: str) -> str:
@@ -51,6 +57,30 @@ class Project:
         data = text.encode("utf-8")
         (self.archive / name).write_bytes(data)
         return hashlib.sha256(data).hexdigest()
+
+
+KEY_MESSAGES = {"high": "The finding holds.", "moderate": "The finding probably holds.", "low": "The finding may hold.",
+                "very low": "It is uncertain whether the finding holds."}
+WORST_CONCERN = {"high": ("adequacy", "no or very minor"), "moderate": ("adequacy", "minor"),
+                 "low": ("adequacy", "moderate"), "very low": ("methodological_limitations", "serious")}
+
+
+def judged(text: str) -> str:
+    """A claim's YAML with a key message and an assessment that fit its certainty appended, when it has none:
+    one component at the level's worst concern, coherence minor when some evidence contradicts the claim."""
+    level = re.search(r"^certainty: *(.+)$", text, re.M)
+    if level is None or re.search(r"^assessment:", text, re.M):
+        return text
+    certainty = level.group(1).strip()
+    worst, concern = WORST_CONCERN.get(certainty, ("adequacy", "minor"))
+    lines = [] if re.search(r"^key_message:", text, re.M) else [
+        f"key_message: {KEY_MESSAGES.get(certainty, KEY_MESSAGES['low'])}"]
+    lines.append("assessment:")
+    for name in ("methodological_limitations", "coherence", "adequacy", "relevance"):
+        judgement = concern if name == worst else (
+            "minor" if name == "coherence" and "stance: contradicts" in text else "no or very minor")
+        lines += [f"  {name}:", f"    concerns: {judgement}", "    explanation: Judged for the test."]
+    return text.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
 
 
 def write_valid_base(project: Project) -> None:
@@ -119,19 +149,6 @@ def write_valid_base(project: Project) -> None:
             quote: boards “less constrained by the centre”
             stance: supports
         key_message: Board members probably see their boards as freer from central control.
-        assessment:
-          methodological_limitations:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          coherence:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          adequacy:
-            concerns: minor
-            explanation: Judged for the test.
-          relevance:
-            concerns: no or very minor
-            explanation: Judged for the test.
     """)
     project.write("claim", "effect-unknown", """
         id: effect-unknown
@@ -144,19 +161,6 @@ def write_valid_base(project: Project) -> None:
             quote: "It's too soon to say what the effect on patients will be"
             stance: supports
         key_message: The effect on patients may not be known yet.
-        assessment:
-          methodological_limitations:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          coherence:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          adequacy:
-            concerns: moderate
-            explanation: Judged for the test.
-          relevance:
-            concerns: no or very minor
-            explanation: Judged for the test.
     """)
     project.write("recommendation", "wait-and-see", """
         id: wait-and-see

@@ -59,20 +59,6 @@ def counted(project: Project) -> Project:
           - source: journal-report
             quote: the picture varied widely between areas
             stance: contradicts
-        key_message: The finding may hold.
-        assessment:
-          methodological_limitations:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          coherence:
-            concerns: minor
-            explanation: Judged for the test.
-          adequacy:
-            concerns: moderate
-            explanation: Judged for the test.
-          relevance:
-            concerns: no or very minor
-            explanation: Judged for the test.
     """)
     # Two reports of one study support it, one source qualifies it.
     project.write("claim", "one-study-twice", """
@@ -83,19 +69,6 @@ def counted(project: Project) -> Project:
         certainty_rationale: One survey, in two reports.
         headline: true
         key_message: The finding probably holds.
-        assessment:
-          methodological_limitations:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          coherence:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          adequacy:
-            concerns: minor
-            explanation: Judged for the test.
-          relevance:
-            concerns: no or very minor
-            explanation: Judged for the test.
         evidence:
           - source: journal-report
             quote: less constrained by the centre
@@ -169,11 +142,11 @@ def test_pages_say_studies_and_the_rest_plainly_and_mark_contested_and_qualified
 
 def test_mixed_support_says_the_studies_first_and_the_rest_without_a_study(counted):
     claim = counted.evidence / "claims" / "one-study-twice.yaml"
-    claim.write_text(claim.read_text(encoding="utf-8") + """\
+    claim.write_text(claim.read_text(encoding="utf-8").replace("evidence:\n", """evidence:
   - source: an-opinion
     quote: could change services quickly
     stance: supports
-""", encoding="utf-8")
+""", 1), encoding="utf-8")
     page = render_pages(build_graph(load_evidence(counted.evidence)), SiteInfo("Test"))["claims/one-study-twice.md"]
     assert "<strong>Supported by</strong> 1 study; also 1 opinion piece without a study" in page.body
 

@@ -80,20 +80,6 @@ def write_awkward_base(project: Project) -> None:
           - source: journal-report
             quote: "less constrained by the centre"
             stance: supports
-        key_message: The finding may hold.
-        assessment:
-          methodological_limitations:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          coherence:
-            concerns: minor
-            explanation: Judged for the test.
-          adequacy:
-            concerns: moderate
-            explanation: Judged for the test.
-          relevance:
-            concerns: no or very minor
-            explanation: Judged for the test.
     """)
 
 

@@ -90,20 +90,6 @@ def test_missing_field_points_at_the_mapping_that_lacks_it(project):
         evidence:
           - source: s
             stance: supports
-        key_message: The finding may hold.
-        assessment:
-          methodological_limitations:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          coherence:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          adequacy:
-            concerns: moderate
-            explanation: Judged for the test.
-          relevance:
-            concerns: no or very minor
-            explanation: Judged for the test.
     """)
     finding = only(load_evidence(project.evidence).findings, "missing-field")
     assert "evidence[1].quote" in finding.message
@@ -130,20 +116,6 @@ def test_bad_enum_value_suggests_the_closest(project):
         certainty_rationale: r
         evidence:
           - {source: s, quote: q, stance: support}
-        key_message: The finding may hold.
-        assessment:
-          methodological_limitations:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          coherence:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          adequacy:
-            concerns: minor
-            explanation: Judged for the test.
-          relevance:
-            concerns: no or very minor
-            explanation: Judged for the test.
     """)
     findings = load_evidence(project.evidence).findings
     certainty = next(f for f in findings if f.line == 4)

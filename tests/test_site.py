@@ -45,19 +45,6 @@ def write_site_base(project: Project) -> None:
             note: Variation suggests not every board can.
         aliases: [quick-change]
         key_message: Doctors on the boards may be able to change services quickly.
-        assessment:
-          methodological_limitations:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          coherence:
-            concerns: minor
-            explanation: Judged for the test.
-          adequacy:
-            concerns: moderate
-            explanation: Judged for the test.
-          relevance:
-            concerns: no or very minor
-            explanation: Judged for the test.
     """)
     (project.root / "content").mkdir()
     (project.root / "content" / "overview.md").write_text(textwrap.dedent("""\

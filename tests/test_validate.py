@@ -151,20 +151,6 @@ def test_high_certainty_from_one_study_counts_reports_not_twice(valid_project):
         evidence:
           - {source: journal-report, quote: less constrained by the centre, stance: supports}
           - {source: author-account, quote: less constrained by the centre, stance: supports}
-        key_message: The finding holds.
-        assessment:
-          methodological_limitations:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          coherence:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          adequacy:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          relevance:
-            concerns: no or very minor
-            explanation: Judged for the test.
     """)
     finding = only(findings_of(valid_project), "high-certainty-one-study")
     assert finding.line == 4
@@ -195,20 +181,6 @@ def test_high_certainty_from_opinion_only(valid_project):
         evidence:
           - {source: view-a, quote: boards are freer, stance: supports}
           - {source: view-b, quote: boards are freer, stance: supports}
-        key_message: The finding holds.
-        assessment:
-          methodological_limitations:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          coherence:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          adequacy:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          relevance:
-            concerns: no or very minor
-            explanation: Judged for the test.
     """)
     assert "no study supports it" in only(findings_of(valid_project), "certainty-without-study").message
 
@@ -288,20 +260,6 @@ def test_reusing_a_retired_id_says_which_record_retired_it(valid_project):
           - source: journal-report
             quote: the findings were early
             stance: supports
-        key_message: The finding may hold.
-        assessment:
-          methodological_limitations:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          coherence:
-            concerns: no or very minor
-            explanation: Judged for the test.
-          adequacy:
-            concerns: moderate
-            explanation: Judged for the test.
-          relevance:
-            concerns: no or very minor
-            explanation: Judged for the test.
     """)
     finding = only(findings_of(valid_project), "retired-id-reused")
     assert finding.severity is Severity.error
