@@ -293,12 +293,12 @@ def _copy_snippets(project: Project, out: Path, archive: Path | None) -> tuple[l
     copied = 0
     for page in sorted(project.docs_dir.rglob("*.md")):
         for name in snippet_names(page.read_text(encoding="utf-8-sig")):
-            found, refused = refused_include(name, bases, root, archive)
-            if found is None:
+            found_in, refused = refused_include(name, bases, root, archive)
+            if found_in is None:
                 continue  # the engine reports it, as it would for the project itself
             if refused:
                 raise GenerateError(f"{page.relative_to(project.root)}: includes {name}, but {refused}")
-            base = next(base.resolve() for base in bases if (base / name).is_file())
+            base = found_in.resolve()
             source = (base / name).resolve()
             target = out / base.relative_to(root) / source.relative_to(base)
             if not target.exists():

@@ -45,8 +45,9 @@ def _inside(path: str, folder: str) -> bool:
 
 
 def refused_include(name: str, bases: Iterable[Path], root: Path, archive: Path | None) -> tuple[Path | None, str]:
-    """The file a page's ``--8<-- "name"`` includes (the first base that has it), and why it may not be published
-    ("" when it may): it must be a file of the project, inside the base it is found in, and not in the archive."""
+    """The base folder in which a page's ``--8<-- "name"`` is found (the first that has it; None if none does),
+    and why the file may not be published ("" when it may): it must be a file of the project, inside that base,
+    and not in the archive."""
     real_root = os.path.realpath(root)
     real_archive = os.path.realpath(archive) if archive else None
     for base in bases:
@@ -55,10 +56,10 @@ def refused_include(name: str, bases: Iterable[Path], root: Path, archive: Path 
             continue
         source = os.path.realpath(candidate)
         if real_archive and _inside(source, real_archive):
-            return candidate, "it is an archived source text, which is never published"
+            return Path(base), "it is an archived source text, which is never published"
         if not _inside(source, real_root) or not _inside(source, os.path.realpath(base)):
-            return candidate, "it is not a file of the project: only the project's own files are published"
-        return candidate, ""
+            return Path(base), "it is not a file of the project: only the project's own files are published"
+        return Path(base), ""
     return None, ""
 
 

@@ -131,12 +131,17 @@ def _find_words(text: str, part: str, start: int, end: int) -> int:
     texts taken from print glue footnote numbers to words ("commissioning2")."""
     found = text.find(part, start, end)
     while found >= 0:
-        before = text[found - 1] if found > 0 else " "
-        after = text[found + len(part)] if found + len(part) < len(text) else " "
-        if not (_same_word(before, part[0]) or _same_word(part[-1], after)):
+        if _whole_words_at(text, part, found):
             return found
         found = text.find(part, found + 1, end)
     return -1
+
+
+def _whole_words_at(text: str, part: str, found: int) -> bool:
+    """Whether ``part``, found at ``found`` in ``text``, begins and ends at word boundaries there."""
+    before = text[found - 1] if found > 0 else " "
+    after = text[found + len(part)] if found + len(part) < len(text) else " "
+    return not (_same_word(before, part[0]) or _same_word(part[-1], after))
 
 
 def _same_word(left: str, right: str) -> bool:
@@ -162,9 +167,7 @@ def _rfind_words(text: str, part: str, start: int, end: int) -> int:
     """The last place ``part`` occurs in ``text[start:end]`` as whole words, or -1."""
     found = text.rfind(part, start, end)
     while found >= 0:
-        before = text[found - 1] if found > 0 else " "
-        after = text[found + len(part)] if found + len(part) < len(text) else " "
-        if not (_same_word(before, part[0]) or _same_word(part[-1], after)):
+        if _whole_words_at(text, part, found):
             return found
         found = text.rfind(part, start, found + len(part) - 1) if found > start else -1
     return -1

@@ -39,8 +39,8 @@ class RecordPages:
     """Part of :class:`~build_tools.site.render.renderer.Renderer`: record pages and their templates' helpers."""
 
     def weakest_certainty(self, claim_ids: list[str]) -> Certainty:
-        levels = [self.graph.claims[c].certainty for c in claim_ids if c in self.graph.claims]
-        return max(levels, key=CERTAINTY_ORDER.index) if levels else Certainty.very_low
+        """The lowest certainty among these claims (very low when there are none)."""
+        return next(reversed(self.graph.certainty_spread(claim_ids)), Certainty.very_low)
 
     def spread_line(self, recommendation: Recommendation, lowest: bool = True) -> Markup:
         """The certainty of the claims a recommendation rests on: "lowest low: 2 moderate and 1 low (3 claims)"."""
