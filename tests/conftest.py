@@ -115,6 +115,7 @@ def write_valid_base(project: Project) -> None:
         archive:
           file: journal.txt
           sha256: {sha}
+        data_period: "2013: the survey's one round"
     """)
     project.write("source", "second-report", f"""
         id: second-report
@@ -183,6 +184,7 @@ def write_valid_base(project: Project) -> None:
         raised_by:
           - source: journal-report
             quote: the findings were early
+        open_in: the-field
     """)
 
 

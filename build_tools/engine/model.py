@@ -141,6 +141,28 @@ class Basis(StrEnum):
                 "expert-opinion": "Expert opinion or commentary"}[self.value]
 
 
+class OpenIn(StrEnum):
+    """Where an open question is open: in the documents synthesised here, or for everyone."""
+
+    these_documents = "these-documents"
+    the_field = "the-field"
+
+    @property
+    def label(self) -> str:
+        return {"these-documents": "Unresolved in these documents",
+                "the-field": "Open in the field"}[self.value]
+
+    @property
+    def explanation(self) -> str:
+        """What it means, for readers."""
+        return {"these-documents": "The documents synthesised here disagree on it or do not report it; other work "
+                                   "may have answered it.",
+                "the-field": "The documents themselves say that nobody knows yet."}[self.value]
+
+
+OPEN_IN_ORDER = [OpenIn.the_field, OpenIn.these_documents]
+
+
 class Stance(StrEnum):
     supports = "supports"
     contradicts = "contradicts"
@@ -306,6 +328,9 @@ class Source(Record):
     study: RecordId | None = Field(default=None, description="Id of the study this source reports, if any.")
     archive: Archive
     summary: Text | None = Field(default=None, description="What the document is, in our words.")
+    data_period: Text | None = Field(
+        default=None, description="The period its data or observations cover, as the text says (e.g. \"the first "
+                                  "year of a three-year study; no dates given\"); empty when it reports no data.")
 
     @property
     def title_text(self) -> str:
@@ -383,6 +408,9 @@ class Recommendation(Record):
 class Question(Record):
     kind: ClassVar[str] = "question"
     question: Text = Field(max_length=600)
+    open_in: OpenIn | None = Field(
+        default=None, description="these-documents (the documents here disagree or do not report it; other work may "
+                                  "have answered it) or the-field (the documents say nobody knows yet).")
     why_open: Text
     claims: list[RecordId] = Field(min_length=1, description="Ids of the claims it bears on.")
     would_settle: Text = Field(description="What evidence would settle it.")

@@ -31,6 +31,7 @@ archive:
   file: ""               # file name in the archive folder
   sha256: ""             # sha256sum of that file
 # summary: what the document is, in our words
+# data_period: the period its data cover, as the text says; leave out when it reports none
 """,
     "study": """\
 # A study: the unit of evidence. One study may be reported by several sources.
@@ -100,6 +101,8 @@ audience:
 # An open question: what the evidence leaves unknown.
 id: {id}
 question: ""
+open_in: ""              # the-field (the documents say nobody knows yet) or these-documents
+                         # (they disagree or do not report it; other work may have answered it)
 why_open: ""
 claims:
   - ""                   # ids of the claims it bears on

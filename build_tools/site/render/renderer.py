@@ -13,7 +13,7 @@ from markupsafe import Markup
 from build_tools.engine import workers
 from build_tools.engine.graph import Graph
 from build_tools.engine.history import History
-from build_tools.engine.model import BASIS_ORDER, CERTAINTY_ORDER, KINDS, Record, Stance
+from build_tools.engine.model import BASIS_ORDER, CERTAINTY_ORDER, KINDS, OPEN_IN_ORDER, Record, Stance
 from build_tools.site.charts import claims_by_theme_chart, sources_by_type_chart
 from build_tools.site.citations import Citations
 from build_tools.site.exports import Download
@@ -88,7 +88,7 @@ def _environment() -> Environment:
         stance_label=stance_label,
     )
     env.globals.update(
-        heading=heading_in_template, CERTAINTY_ORDER=CERTAINTY_ORDER, Stance=Stance,
+        heading=heading_in_template, CERTAINTY_ORDER=CERTAINTY_ORDER, OPEN_IN_ORDER=OPEN_IN_ORDER, Stance=Stance,
         source_type_label=source_type_label,
         contested_marker=contested_marker, qualified_marker=qualified_marker, passage_link=passage_link,
         downloads_uri=DOWNLOADS_URI, summary_uri=SUMMARY_OF_FINDINGS, evidence_count=evidence_count,
