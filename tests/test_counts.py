@@ -136,7 +136,9 @@ def test_pages_say_studies_and_the_rest_plainly_and_mark_contested_and_qualified
     row = index[index.index('href="one-study-twice/"'):].split("</tr>")[0]
     assert "qualified" in row and "contested" not in row and "<td>1 study</td>" in row
     for page in ("themes/autonomy.md", "index.md", "questions/how-lasting.md"):
-        line = pages[page].body[pages[page].body.index("claims/one-study-twice/"):].split("</li>")[0]
+        body = pages[page].body
+        at = body.index("claims/one-study-twice/")
+        line = body[body.rindex("<li", 0, at):].split("</li>")[0]  # the whole item: markers before or after
         assert 'class="ev-qualified"' in line, page
 
 

@@ -278,7 +278,7 @@ def test_the_claim_page_leads_with_the_key_message_and_shows_the_evidence_profil
     assert "Why, for adequacy." in profile
     assert "methodological_limitations" not in body and "methodological-limitations" not in body
     assert "Two studies agree closely." in body
-    assert "Overall certainty: moderate." in body
+    assert "<strong>Moderate certainty.</strong>" in body
 
 
 def test_links_lists_and_search_titles_show_the_key_message(base):

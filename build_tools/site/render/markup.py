@@ -59,9 +59,11 @@ def table(header: list[str], rows: list[str]) -> Markup:
 
 
 def quoted(quote: str) -> Markup:
-    """A verbatim quote in quotation marks, unless it already opens with its own."""
-    escaped = text(quote)
-    return escaped if quote.lstrip()[:1] in {"“", '"', "‘"} else Markup(f"“{escaped}”")
+    """A verbatim quote in double quotation marks. The source's own double marks inside it become single
+    ones, as in print, so that a passage that opens or closes with a quotation never shows doubled marks."""
+    parts = quote.strip().replace("“", "‘").replace("”", "’").split('"')
+    inner = "".join(part + ("‘" if i % 2 == 0 else "’") for i, part in enumerate(parts[:-1])) + parts[-1]
+    return Markup(f"“{text(inner)}”")
 
 
 def external_link(address: str, label: str | None = None, title: str | None = None) -> Markup:

@@ -13,10 +13,12 @@ from build_tools.engine.model import (
     CERTAINTY_ORDER,
     Certainty,
     Claim,
+    Evidence,
     Question,
     Recommendation,
     Record,
     Source,
+    SourceType,
     Study,
     Theme,
 )
@@ -25,11 +27,12 @@ from build_tools.site.render.markup import (
     STANCE_ORDER,
     certainty_badge,
     contested_marker,
+    passage_link,
     qualified_marker,
     quote_cell,
+    quoted,
     source_type_label,
     stance_label,
-    table,
     text,
 )
 from build_tools.site.render.page import GeneratedPage
@@ -63,36 +66,62 @@ class RecordPages:
                 "title": {r.id: i for i, r in enumerate(by_title)}}
 
     @pass_context
-    def evidence_table(self, context: Any, claim: Claim) -> Markup:
-        """The quotes behind a claim: quote, stance, source, study."""
+    def evidence_block(self, context: Any, evidence: Evidence) -> Markup:
+        """One quote behind a claim, as a reader reads it: the words, then who says them, where, and in which
+        study."""
         here, g = context["page_url"], self.graph
-        rows = []
-        for e in claim.evidence:
-            source = g.sources[e.source]
-            quote = quote_cell(e.quote, e.locator, e.note, source.url, e.elision_note)
-            study = (self.link_from(here, g.studies[source.study]) if source.study in g.studies
-                     else text(f"{source_type_label(source.type)}, no study"))
-            rows.append(f"<tr><td>{quote}</td><td>{stance_label(e.stance)}</td>"
-                        f"<td>{self.link_from(here, source)}</td><td>{study}</td></tr>")
-        return table(["Quote", "Stance", "Source", "Study"], rows)
+        source = g.sources[evidence.source]
+        kind = "" if source.type is SourceType.other else f", {text(source_type_label(source.type).lower())}"
+        where = [f"{self.link_from(here, source)}{kind}" + (f", {text(source.date[:4])}" if source.date else "")]
+        if evidence.locator:
+            where.append(str(text(evidence.locator)))
+        where.append(f"study: {self.link_from(here, g.studies[source.study])}" if source.study in g.studies
+                     else "reports no study")
+        if source.url and (deep := passage_link(source.url, evidence.quote)):
+            where.append(str(deep))
+        caption = f'<span class="ev-who">{text(evidence.note)}</span><br>' if evidence.note else ""
+        caption += " · ".join(where)
+        if evidence.elision_note:
+            caption += f"<br><em>Words left out:</em> {text(evidence.elision_note)}"
+        return Markup(f'<figure class="ev-quote ev-quote-{evidence.stance.value}">\n'
+                      f"<blockquote><p>{quoted(evidence.quote)}</p></blockquote>\n"
+                      f"<figcaption>{caption}</figcaption>\n</figure>")
 
     @pass_context
-    def uses_table(self, context: Any, uses: list[QuoteUse]) -> Markup:
-        """Backlinks: every quote taken from a source, and the record it serves."""
+    def quotes_of_record(self, context: Any, record: Record, uses: list[QuoteUse]) -> Markup:
+        """The quotes one record takes from a source (or a study's reports), under that record's title, once."""
         here = context["page_url"]
-        kind_label = {"claim": "Claim", "recommendation": "Recommendation", "question": "Question"}
-        rows = []
+        kind_label = {"claim": "Claim", "recommendation": "Recommendation", "question": "Open question"}
+        head = f"{kind_label[record.kind]}: {self.link_from(here, record)}"
+        if isinstance(record, Claim):
+            head += f" {certainty_badge(record.certainty)}{self.claim_markers(record)}"
+        items = []
         for use in uses:
-            role = (stance_label(use.stance) if use.stance else
-                    Markup("makes the recommendation" if use.record.kind == "recommendation"
-                           else "raises the question"))
-            url = self.graph.sources[use.citation.source].url
-            cell = quote_cell(use.citation.quote, use.citation.locator, url=url,
+            source = self.graph.sources[use.citation.source]
+            role = (f"{stance_label(use.stance)} " if use.stance else
+                    ("makes it: " if record.kind == "recommendation" else "raises it: "))
+            cell = quote_cell(use.citation.quote, use.citation.locator, url=source.url,
                               elision_note=use.citation.elision_note)
-            rows.append(f"<tr><td>{cell}</td>"
-                        f"<td>{role}</td><td>{kind_label[use.record.kind]}: {self.link_from(here, use.record)}</td>"
-                        "</tr>")
-        return table(["Quote", "Stance", "Used in"], rows)
+            items.append(f"<li>{role}{cell}</li>")
+        return Markup(f'<div class="ev-use">\n<p class="ev-use-record">{head}</p>\n'
+                      f'<ul class="ev-use-quotes">\n' + "\n".join(items) + "\n</ul>\n</div>")
+
+    def quote_sections(self, uses: list[QuoteUse]) -> list[tuple[str, list[tuple[Record, list[QuoteUse]]]]]:
+        """Quotes grouped by the record that uses them, and the records by theme (a claim under its first
+        theme), then recommendations, then open questions: each record once, however many quotes it takes."""
+        by_record: dict[tuple[str, str], tuple[Record, list[QuoteUse]]] = {}
+        for use in uses:
+            by_record.setdefault((use.record.kind, use.record.id), (use.record, []))[1].append(use)
+        sections: dict[str, list[tuple[Record, list[QuoteUse]]]] = {}
+        for record, its_uses in by_record.values():
+            if isinstance(record, Claim):
+                theme = self.graph.themes.get(record.themes[0])
+                title = theme.title if theme else "Claims"
+            else:
+                title = "Recommendations" if record.kind == "recommendation" else "Open questions"
+            sections.setdefault(title, []).append((record, its_uses))
+        kinds_last = {"Recommendations": 1, "Open questions": 2}
+        return sorted(sections.items(), key=lambda item: (kinds_last.get(item[0], 0), item[0].lower()))
 
     @pass_context
     def claim_line(self, context: Any, claim: Claim) -> Markup:
@@ -121,6 +150,8 @@ class RecordPages:
         if isinstance(record, Claim):
             return {
                 "counts": {stance: g.evidence_count(record, stance) for stance in STANCE_ORDER},
+                "by_stance": {stance: entries for stance in STANCE_ORDER
+                              if (entries := [e for e in record.evidence if e.stance is stance])},
                 "recommendations": g.recommendations_by_claim.get(record.id, []),
                 "questions": g.questions_by_claim.get(record.id, []),
                 "cited": self._cited([record]),
@@ -139,15 +170,15 @@ class RecordPages:
             }
         if record.kind == "source":
             study_reports = g.reports_by_study.get(record.study or "", [])
+            uses = g.quotes_by_source.get(record.id, [])
             return {
-                "uses": g.quotes_by_source.get(record.id, []),
+                "sections": self.quote_sections(uses),
                 "other_reports": [s for s in study_reports if s.id != record.id],
             }
         if record.kind == "study":
             reports = g.reports_by_study.get(record.id, [])
             uses = [use for source in reports for use in g.quotes_by_source.get(source.id, [])]
-            claims = list({u.record.id: u.record for u in uses if isinstance(u.record, Claim)}.values())
-            return {"reports": reports, "uses": uses, "claims": claims}
+            return {"reports": reports, "sections": self.quote_sections(uses)}
         return {}
 
     def _cited(self, claims: list[Claim]) -> list[Source]:

@@ -119,7 +119,7 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         self.context: dict[str, Any] = dict(
             link=self.link, url=self.url, graph=graph, info=self.info,
             weakest_certainty=self.weakest_certainty,
-            evidence_table=self.evidence_table, uses_table=self.uses_table,
+            record_url=self.record_url, evidence_block=self.evidence_block, quotes_of_record=self.quotes_of_record,
             claim_line=self.claim_line, claim_markers=self.claim_markers, reference=self.reference,
             spread_line=self.spread_line,
             map_chip=self.map_chip,
@@ -142,6 +142,11 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
     def url(self, context: Any, target_uri: str) -> str:
         """A relative link from the page being rendered to a page of the docs tree (``methods.md``)."""
         return href(context["page_url"], page_url(target_uri, self.info.directory_urls))
+
+    @pass_context
+    def record_url(self, context: Any, record: Record) -> str:
+        """A relative link from the page being rendered to a record's page."""
+        return href(context["page_url"], self._record_url(record))
 
     @pass_context
     def link(self, context: Any, record: Record, label: str | None = None) -> Markup:
@@ -179,8 +184,8 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         """Every generated page: src_uri → its :class:`GeneratedPage` (or Markdown, for the tags page)."""
         g = self.graph
         pages: dict[str, GeneratedPage | str] = {}
-        home = pages["index.md"] = self.render("home.html.j2", "index.md", self.info.name, **self._home_context())
-        home.hide.append("navigation")
+        # "Home" in the navigation, which already shows the site's name above it; the page's heading is the name.
+        home = pages["index.md"] = self.render("home.html.j2", "index.md", "Home", **self._home_context())
         home.search = " ".join(filter(None, [self.info.name, self.info.description]))
         pages[EVIDENCE_MAP] = self.render("evidence_map.html.j2", EVIDENCE_MAP, "Evidence map",
                                                **self._map_context())
