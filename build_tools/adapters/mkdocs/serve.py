@@ -25,6 +25,8 @@ from build_tools.engine.graph import Graph, affected
 from build_tools.engine.model import KINDS
 from build_tools.site.render import TEMPLATES, GeneratedPage, page_uri
 
+log = logging.getLogger("mkdocs.plugins.evidence")
+
 
 class DirtyServe:
     """``mkdocs serve --dirty`` rebuilds only modified pages, but MkDocs counts every generated page
@@ -70,11 +72,6 @@ def templates_stamp() -> tuple[tuple[str, int], ...]:
     """When each page template was last changed: `serve` renders every page again after one is edited."""
     return tuple(sorted((entry.name, entry.stat().st_mtime_ns) for entry in os.scandir(TEMPLATES)))
 
-
-
-
-log = logging.getLogger("mkdocs.plugins.evidence")
-
 ERROR_PAGE = ".evidence-errors.html"
 """The page of findings, in the folder ``serve`` builds into: MkDocs never cleans away a dotfile there."""
 
@@ -114,7 +111,7 @@ class BrokenRecords:
                 if cls.findings is None:
                     raise
                 page.write_text(error_page(cls.findings), encoding="utf-8")
-                log.warning(f"every page shows the findings ({page.name}) until the records are fixed")
+                log.warning("until these findings are fixed, every page of the preview lists them")
             finally:
                 with cls._built:
                     cls._building = False
