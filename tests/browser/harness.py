@@ -154,6 +154,7 @@ def page_types() -> dict[str, str]:
         "summary-of-findings": "summary-of-findings/",
         "tags": "tags/",
         "changelog": "changelog/",
+        "contributing": "contributing/",  # hand-written, with highlighted code blocks
         "claim": f"claims/{claim}/",
         "theme": f"themes/{theme}/",
         "source": f"sources/{source}/",

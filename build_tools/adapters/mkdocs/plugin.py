@@ -4,7 +4,8 @@ It only translates: the engine validates and indexes, :func:`build_tools.site.as
 makes the pages and downloads, and this module hands them to MkDocs (or ProperDocs), one event
 per job. Generated pages exist only in memory (``File.generated``); nothing is ever written into
 ``docs_dir``. Beside it: ``pages`` (a page MkDocs takes as HTML), ``staging`` (a failed build
-leaves the old site), ``serve`` (what ``serve`` keeps between builds).
+leaves the old site), ``serve`` (what ``serve`` keeps between builds, and the page it shows while the
+records are invalid).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from mkdocs.structure.pages import Page
 
 from build_tools.adapters.includes import archived_copies, link_out_of, refused_include, snippet_names
 from build_tools.adapters.mkdocs.pages import RenderedPage
-from build_tools.adapters.mkdocs.serve import DirtyServe, templates_stamp
+from build_tools.adapters.mkdocs.serve import BrokenRecords, DirtyServe, templates_stamp
 from build_tools.adapters.mkdocs.staging import StagedSite
 from build_tools.adapters.project import merge_redirects
 from build_tools.engine.cache import DEFAULT_PATH as CACHE
@@ -119,6 +120,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         report = run(evidence, archive, history=history, cache=root / CACHE, method=self.method)
         errors = report.errors
         if errors:
+            BrokenRecords.failed = report.findings  # under `serve`, every page shows them until they are fixed
             raise PluginError(f"the evidence records have {len(errors)} errors:\n" + format_text(report.findings))
         for finding in report.findings:
             if finding.severity is Severity.warning:
@@ -289,7 +291,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when a record, a template or a theme override changes (MkDocs watches overrides
-        only with --watch-theme)."""
+        only with --watch-theme); while the records are invalid, serve the page of their findings."""
+        BrokenRecords.install(server)
         root = self._root(config)
         server.watch(str(root / self.config.evidence))
         server.watch(str(TEMPLATES))

@@ -1,4 +1,5 @@
-"""What ``mkdocs serve --dirty`` keeps from one build to the next, so that an edit is served in about a second.
+"""What ``mkdocs serve`` keeps from one build to the next: the pages ``--dirty`` reuses, so that an edit is served in
+about a second, and the findings of records that broke the last rebuild, shown for every request until they are fixed.
 
 At 1,000 claims (``bench --serve``), reusing the pages an edit cannot change serves an edited claim in
 0.8 to 1.2 s; rendering every page again takes 3.6 s. (Keeping Material's compiled templates between builds
@@ -9,14 +10,22 @@ MkDocs re-creates plugins on every rebuild of ``serve``, hence state on classes 
 
 from __future__ import annotations
 
+import html
+import logging
 import os
-from typing import ClassVar
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
 
 from mkdocs.structure.files import File
 
+from build_tools.engine.findings import Finding, Severity
 from build_tools.engine.graph import Graph, affected
 from build_tools.engine.model import KINDS
 from build_tools.site.render import TEMPLATES, GeneratedPage, page_uri
+
+log = logging.getLogger("mkdocs.plugins.evidence")
 
 
 class DirtyServe:
@@ -63,4 +72,106 @@ def templates_stamp() -> tuple[tuple[str, int], ...]:
     """When each page template was last changed: `serve` renders every page again after one is edited."""
     return tuple(sorted((entry.name, entry.stat().st_mtime_ns) for entry in os.scandir(TEMPLATES)))
 
+ERROR_PAGE = ".evidence-errors.html"
+"""The page of findings, in the folder ``serve`` builds into: MkDocs never cleans away a dotfile there."""
 
+
+class BrokenRecords:
+    """While the records are invalid, ``serve`` answers every request with a page of their findings.
+
+    MkDocs' ``serve`` holds every request while a rebuild has failed, waiting for one that succeeds ("The server
+    will appear stuck until build errors are resolved"). :meth:`install` wraps the server's builder and its
+    application: a rebuild that failed on the records counts as done, so browsers reload as after any build, and
+    every request but live reload's own gets the page of findings (with MkDocs' live-reload script, which reloads
+    it after the next build), until a build succeeds. Any other failure is left to MkDocs, as before. The first
+    build is not wrapped: ``serve`` refuses to start on invalid records, as ``build`` does.
+    """
+
+    failed: ClassVar[list[Finding] | None] = None
+    """Set by the plugin when the records fail the build under way."""
+    findings: ClassVar[list[Finding] | None] = None
+    """What the last finished build failed on; ``None`` after a good build."""
+    _building: ClassVar[bool] = False
+    _built: ClassVar[threading.Condition] = threading.Condition()
+
+    @classmethod
+    def install(cls, server: Any) -> None:
+        """Wrap a ``LiveReloadServer``'s builder and WSGI application (only their public names are used)."""
+        build: Callable[..., None] = server.builder
+        page = Path(server.root) / ERROR_PAGE
+
+        def builder(*args: Any, **kwargs: Any) -> None:
+            with cls._built:
+                cls._building, cls.failed = True, None
+            try:
+                build(*args, **kwargs)
+                cls.findings = None
+            except (Exception, SystemExit):  # MkDocs' Abort is both
+                cls.findings = cls.failed
+                if cls.findings is None:
+                    raise
+                page.write_text(error_page(cls.findings), encoding="utf-8")
+                log.warning("until these findings are fixed, every page of the preview lists them")
+            finally:
+                with cls._built:
+                    cls._building = False
+                    cls._built.notify_all()
+
+        app = server.get_app()
+        error_path = server.mount_path + ERROR_PAGE
+
+        def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            if environ.get("PATH_INFO", "").startswith("/livereload/"):
+                return app(environ, start_response)
+            with cls._built:  # decide once the build under way has finished
+                cls._built.wait_for(lambda: not cls._building)
+            if cls.findings is None:
+                return app(environ, start_response)
+
+            def failed(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+                if status.startswith("200"):
+                    status = "500 Internal Server Error"
+                return start_response(status, [*headers, ("Cache-Control", "no-store")], *exc_info)
+
+            return app({**environ, "PATH_INFO": error_path}, failed)
+
+        server.builder = builder
+        server.set_app(serve)
+
+
+def error_page(findings: list[Finding]) -> str:
+    """A page that lists the findings as ``validate`` prints them, every word of them escaped."""
+    errors = sum(f.severity is Severity.error for f in findings)
+    title = f"The evidence records have {errors} error{'s' * (errors != 1)}"
+    items = []
+    for f in findings:
+        where = f"<code>{html.escape(f.location)}</code>: " if f.location else ""
+        hint = f'<p class="hint">{html.escape(f.hint)}</p>' if f.hint else ""
+        items.append(f'<li class="{f.severity.value}"><p>{where}<strong>{f.severity.value}</strong>: '
+                     f"{html.escape(f.message)} <code>[{html.escape(f.code)}]</code></p>{hint}</li>")
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font: 16px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1a1a1a; }}
+h1 {{ font-size: 1.5rem; color: #a4000f; }}
+li {{ margin-bottom: 1rem; overflow-wrap: anywhere; }}
+.hint {{ white-space: pre-wrap; margin: 0.25rem 0 0 1.5rem; color: #333; }}
+code {{ font-size: 0.95em; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+<p>The site cannot be built until they are fixed. Fix the files and save: this page reloads by itself when
+the site builds again. <code>python -m build_tools validate</code> prints the same findings.</p>
+<ol>
+{chr(10).join(items)}
+</ol>
+</main>
+</body>
+</html>
+"""

@@ -1,0 +1,78 @@
+"""Search as a reader uses it, in Chromium, on a small site with the project's search settings and contributor guide:
+a page whose title matches comes before pages that match only through a tag, and the guide is not searched."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from build_tools.adapters.project import Project as Settings
+
+from .harness import ROOT, SiteServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest import Project
+from test_site import build, write_site_base
+
+GUIDE_ONLY = "Naylor"
+"""A word of CONTRIBUTING.md that no record of the small site has."""
+
+
+@pytest.fixture(scope="module")
+def search_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    project = Project(tmp_path_factory.mktemp("search"))
+    write_site_base(project)
+    shutil.copy(ROOT / "CONTRIBUTING.md", project.root / "CONTRIBUTING.md")
+    shutil.copy(ROOT / "content" / "contributing.md", project.root / "content" / "contributing.md")
+    search = Settings.read(ROOT / "mkdocs.yml").plugins["search"]
+    server = SiteServer(project.root / "site")
+    config = project.root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    changes = {"http://127.0.0.1:8000/": server.url,
+               "  - search\n": f"  - search: {json.dumps(search)}\n",
+               "markdown_extensions: [": "markdown_extensions: [{pymdownx.snippets: {base_path: ['.']}}, "}
+    for old, new in changes.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    config.write_text(text + "  - Contribute: contributing.md\n", encoding="utf-8")
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    assert GUIDE_ONLY in (project.root / "site" / "contributing" / "index.html").read_text(encoding="utf-8")
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+def _search(page: Any, url: str, words: str) -> Any:
+    """Type into the search box; the result list once search has answered."""
+    page.goto(url)
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially(words, delay=20)
+    expect(page.locator(".md-search-result__meta")).to_have_text(re.compile(r"matching document", re.I))
+    return page.locator(".md-search-result__item > a.md-search-result__link")
+
+
+def test_the_theme_named_by_the_search_comes_before_the_claims_tagged_with_it(page, search_site):
+    results = _search(page, search_site, "autonomy")
+    expect(results.first).to_have_attribute("href", re.compile(r"/themes/autonomy/$"))
+    expect(results.first).to_contain_text("Autonomy")
+    tagged = page.locator(".md-search-result__item > a[href*='/claims/']")
+    expect(tagged).to_have_count(3)  # every claim of the theme is still found through its tag
+
+
+def test_the_contributor_guide_is_left_out_of_readers_searches(page, search_site):
+    results = _search(page, search_site, GUIDE_ONLY)
+    expect(page.locator(".md-search-result__meta")).to_have_text(re.compile(r"no matching", re.I))
+    expect(results).to_have_count(0)
+    assert page.locator(".md-search-result a[href*='contributing']").count() == 0
