@@ -250,3 +250,17 @@ def test_the_fetcher_refuses_the_network_and_files_outside_the_templates(tmp_pat
     assert fetcher.fetch((TEMPLATES / "brief.css").resolve().as_uri()).read().startswith(b"/*")
     assert fetcher.fetch("data:text/css,p{}").read() == b"p{}"
 
+
+def test_serve_keeps_the_brief_of_its_first_build_and_build_never_does(base):
+    from build_tools.adapters.mkdocs.serve import ServeBrief
+    from build_tools.site.exports import Download
+
+    made = Download(BRIEF_NAME, "Printable brief", "", b"%PDF-1.7 made earlier")
+    try:
+        ServeBrief.remember("serve", [made])
+        assert ServeBrief.reusable("serve") is made
+        assert ServeBrief.reusable("build") is None
+        graph, citations, _ = base
+        assert build_downloads(graph, INFO, citations, brief=ServeBrief.reusable("serve"))[0] is made
+    finally:
+        ServeBrief.kept = None
