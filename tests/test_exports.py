@@ -343,7 +343,9 @@ def test_export_command_writes_every_download(project, tmp_path):
                             capture_output=True, text=True, check=False, cwd=project.root)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["evidence.json", "evidence.schema.json", "claims.csv", "sources.bib", "sources.ris", "sources.json"])
+        ["brief.pdf", "evidence.json", "evidence.schema.json", "claims.csv", "sources.bib", "sources.ris",
+         "sources.json"])
+    assert (out / "brief.pdf").read_bytes().startswith(b"%PDF-")
     document = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
     assert document["claims"][0]["page"].startswith("https://example.org/s/claims/")
 

@@ -567,7 +567,8 @@ def test_downloads_are_built_with_the_site_and_linked_from_their_page(site_proje
     result = build(site_project)
     assert result.returncode == 0, result.stderr
     downloads = site_project.root / "site" / "downloads"
-    names = ["evidence.json", "evidence.schema.json", "claims.csv", "sources.bib", "sources.ris", "sources.json"]
+    names = ["brief.pdf", "evidence.json", "evidence.schema.json", "claims.csv", "sources.bib", "sources.ris",
+             "sources.json"]
     page = html(site_project, "downloads/index.html")
     for name in names:
         assert (downloads / name).stat().st_size > 0
@@ -576,6 +577,8 @@ def test_downloads_are_built_with_the_site_and_linked_from_their_page(site_proje
     assert document["claims"][0]["page"].startswith("http://127.0.0.1:8000/claims/")
     assert "copyrighted" in page
     assert 'href="downloads/"' in html(site_project, "index.html")  # the home page links it
+    assert 'href="downloads/brief.pdf"' in html(site_project, "index.html")  # and the brief
+    assert (downloads / "brief.pdf").read_bytes().startswith(b"%PDF-")
     claim = html(site_project, "claims/change-is-quick/index.html")
     assert re.search(r'<details class="quote">\s*<summary>Cite this</summary>', claim)
     details = claim[claim.index('<details class="quote">'):claim.index("</details>")]

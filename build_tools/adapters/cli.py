@@ -58,8 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--out", default=Path(SCHEMA_DIR_NAME), type=Path)
     schema.add_argument("--check", action="store_true", help="only check that the files are up to date")
 
-    export = commands.add_parser("export", help="write the downloads: evidence.json and its schema, claims.csv, "
-                                                "sources as BibTeX, RIS and CSL-JSON")
+    export = commands.add_parser("export", help="write the downloads: the printable brief (brief.pdf), "
+                                                "evidence.json and its schema, claims.csv, sources as BibTeX, RIS "
+                                                "and CSL-JSON")
     export.add_argument("--out", required=True, type=Path, help="folder to write them to (created if needed)")
     export.add_argument("--config-file", default=Path("mkdocs.yml"), type=Path,
                         help="site name, address and evidence folder come from here when it exists "
@@ -203,8 +204,8 @@ def _changed_since(ref: str) -> list[Path]:
 
 def _export(args: argparse.Namespace) -> int:
     """The downloads, as the site build makes them, without MkDocs; quotes are not verified here."""
+    from build_tools.site.assemble import build_downloads
     from build_tools.site.citations import StyleError
-    from build_tools.site.exports import build_exports
     from build_tools.site.info import SiteInfo, build_date
 
     info, evidence = SiteInfo(date=build_date()), Path("evidence")
@@ -227,7 +228,7 @@ def _export(args: argparse.Namespace) -> int:
         print(fmt.format_text(report.findings), file=sys.stderr)
         return 1
     try:
-        downloads = build_exports(report.graph, info, Citations(report.graph, info, history=history))
+        downloads = build_downloads(report.graph, info, Citations(report.graph, info, history=history))
     except StyleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -239,7 +240,7 @@ def _export(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         for download in downloads:
             path = args.out / download.name
-            path.write_text(download.content, encoding="utf-8", newline="")
+            path.write_bytes(download.data)
             print(f"wrote {path} ({download.size} bytes)")
     except OSError as exc:
         print(f"error: cannot write the downloads into {args.out}: {exc.strerror or exc}", file=sys.stderr)

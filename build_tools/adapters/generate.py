@@ -232,14 +232,17 @@ def _prepare(out: Path, project: Project) -> None:
                              encoding="utf-8")
 
 
-def _write(docs: Path, uri: str, content: str, hand_written: set[str]) -> None:
+def _write(docs: Path, uri: str, content: str | bytes, hand_written: set[str]) -> None:
     if uri in hand_written:
         raise GenerateError(f"{uri} is generated from the records: remove or rename the hand-written file")
     path = docs / uri
     if path.exists():
         raise GenerateError(f"{uri}: two generated files at one address (a redirect onto a page?)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8", newline="")
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
 
 
 def _copy_hand_written(project: Project, graph: Any, docs: Path) -> set[str]:

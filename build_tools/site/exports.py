@@ -33,11 +33,17 @@ class Download:
     name: str
     title: str
     description: str
-    content: str
+    content: str | bytes
+    """Text (written as UTF-8), or bytes for a binary file (the brief's PDF)."""
 
     @property
     def size(self) -> int:
-        return len(self.content.encode("utf-8"))
+        return len(self.data)
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes, as written."""
+        return self.content.encode("utf-8") if isinstance(self.content, str) else self.content
 
 
 # --- evidence.json -----------------------------------------------------------

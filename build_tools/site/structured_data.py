@@ -102,7 +102,8 @@ def home_data(graph: Graph, info: SiteInfo, downloads: list[Download] | None) ->
     return data
 
 
-MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "bib": "application/x-bibtex",
+MEDIA_TYPES = {"pdf": "application/pdf", "json": "application/json", "csv": "text/csv",
+               "bib": "application/x-bibtex",
                "ris": "application/x-research-info-systems"}
 
 

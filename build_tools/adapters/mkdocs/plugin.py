@@ -26,7 +26,7 @@ from mkdocs.structure.pages import Page
 
 from build_tools.adapters.includes import archived_copies, link_out_of, refused_include, snippet_names
 from build_tools.adapters.mkdocs.pages import RenderedPage
-from build_tools.adapters.mkdocs.serve import BrokenRecords, DirtyServe, templates_stamp
+from build_tools.adapters.mkdocs.serve import BrokenRecords, DirtyServe, ServeBrief, templates_stamp
 from build_tools.adapters.mkdocs.staging import StagedSite
 from build_tools.adapters.project import merge_redirects
 from build_tools.engine.cache import DEFAULT_PATH as CACHE
@@ -139,9 +139,14 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                         pages=frozenset(file.src_uri for file in files.documentation_pages()))
         # What record pages show besides records: site settings, git history, the templates themselves.
         inputs = (info, history.available, history.note, history.commits, templates_stamp())
+        kept_brief = ServeBrief.reusable(self.command)
+        if kept_brief is not None:
+            log.info("downloads/brief.pdf is the one made at the first build of this serve session: "
+                     "`build` makes it from the records as they are")
         site = assemble(report.graph, info, history, formatter=self.formatter,
-                        reuse=DirtyServe.reusable(report.graph, inputs))
+                        reuse=DirtyServe.reusable(report.graph, inputs), brief=kept_brief)
         DirtyServe.remember(report.graph, site.pages, inputs)
+        ServeBrief.remember(self.command, site.downloads)
         self.json_ld = site.json_ld
         docs_dir = Path(config.docs_dir).resolve()
         for uri, content in site.download_files().items():

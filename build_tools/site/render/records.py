@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from build_tools.engine.graph import QuoteUse
+from build_tools.engine.graph import Graph, QuoteUse
 from build_tools.engine.model import (
     BASIS_ORDER,
     CERTAINTY_ORDER,
@@ -38,12 +39,23 @@ from build_tools.site.render.markup import (
 from build_tools.site.render.page import GeneratedPage
 
 
+def weakest_certainty(graph: Graph, claim_ids: list[str]) -> Certainty:
+    """The lowest certainty among these claims (very low when there are none)."""
+    return next(reversed(graph.certainty_spread(claim_ids)), Certainty.very_low)
+
+
+def best_founded_first(graph: Graph, recommendations: Iterable[Recommendation]) -> list[Recommendation]:
+    """Recommendations by the certainty of the weakest claim each rests on, then by basis, then by statement."""
+    return sorted(recommendations, key=lambda r: (CERTAINTY_ORDER.index(weakest_certainty(graph, r.claims)),
+                                                  BASIS_ORDER.index(r.basis), r.statement.lower()))
+
+
 class RecordPages:
     """Part of :class:`~build_tools.site.render.renderer.Renderer`: record pages and their templates' helpers."""
 
     def weakest_certainty(self, claim_ids: list[str]) -> Certainty:
         """The lowest certainty among these claims (very low when there are none)."""
-        return next(reversed(self.graph.certainty_spread(claim_ids)), Certainty.very_low)
+        return weakest_certainty(self.graph, claim_ids)
 
     def spread_line(self, recommendation: Recommendation, lowest: bool = True) -> Markup:
         """The certainty of the claims a recommendation rests on: "lowest low: 2 moderate and 1 low (3 claims)"."""

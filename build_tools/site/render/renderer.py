@@ -51,7 +51,7 @@ from build_tools.site.render.markup import (
     visually_hidden,
 )
 from build_tools.site.render.page import GeneratedPage, Heading, heading_in_template
-from build_tools.site.render.records import RecordPages
+from build_tools.site.render.records import RecordPages, best_founded_first
 from build_tools.site.render.references import References
 from build_tools.site.render.summary import SummaryOfFindings
 
@@ -234,9 +234,7 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         if kind == "source":
             return sorted(records.values(), key=lambda s: (s.date or "", s.title), reverse=True)  # type: ignore
         if kind == "recommendation":
-            return sorted(records.values(), key=lambda r: (  # type: ignore
-                CERTAINTY_ORDER.index(self.weakest_certainty(r.claims)), BASIS_ORDER.index(r.basis),  # type: ignore
-                r.statement.lower()))  # type: ignore
+            return best_founded_first(self.graph, records.values())  # type: ignore[arg-type,return-value]
         return sorted(records.values(), key=lambda r: r.title_text.lower())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from build_tools.engine.graph import Graph
 from build_tools.engine.model import CERTAINTY_ORDER, Claim, Source, Study, Theme
 
 
@@ -17,36 +18,42 @@ class FindingRow(NamedTuple):
     """The sources it quotes that report no study."""
 
 
+def finding_groups(graph: Graph) -> list[tuple[Theme | None, list[FindingRow]]]:
+    """Claims grouped under the first of their themes that exists (each claim once), themes by title, claims
+    most certain first; claims with no theme that exists last (under ``None``). The site's table and the
+    printable brief both list them so."""
+    groups: dict[str, list[FindingRow]] = {}
+    for claim in graph.claims.values():
+        home = next((t for t in claim.themes if t in graph.themes), "")
+        groups.setdefault(home, []).append(finding_row(graph, claim))
+    for rows in groups.values():
+        rows.sort(key=lambda row: (CERTAINTY_ORDER.index(row.claim.certainty), row.claim.title_text.lower()))
+    themes = sorted(graph.themes.values(), key=lambda theme: theme.title_text.lower())
+    ordered: list[tuple[Theme | None, list[FindingRow]]] = [
+        (theme, groups[theme.id]) for theme in themes if theme.id in groups]
+    if "" in groups:
+        ordered.append((None, groups[""]))
+    return ordered
+
+
+def finding_row(graph: Graph, claim: Claim) -> FindingRow:
+    studies: dict[str, Study] = {}
+    others: dict[str, Source] = {}
+    for evidence in claim.evidence:
+        source = graph.sources.get(evidence.source)
+        if source is None:
+            continue
+        study = graph.studies.get(source.study or "")
+        if study is not None:
+            studies.setdefault(study.id, study)
+        else:
+            others.setdefault(source.id, source)
+    return FindingRow(claim, list(studies.values()), list(others.values()))
+
+
 class SummaryOfFindings:
     """Part of :class:`~build_tools.site.render.renderer.Renderer`: the summary of findings page's context."""
 
     def _summary_context(self) -> dict[str, Any]:
-        """Claims grouped under the first of their themes that exists (each claim once), themes by title, claims
-        most certain first; claims with no theme that exists last."""
-        g = self.graph
-        groups: dict[str, list[FindingRow]] = {}
-        for claim in g.claims.values():
-            home = next((t for t in claim.themes if t in g.themes), "")
-            groups.setdefault(home, []).append(self._finding_row(claim))
-        for rows in groups.values():
-            rows.sort(key=lambda row: (CERTAINTY_ORDER.index(row.claim.certainty), row.claim.title_text.lower()))
-        themes: list[Theme] = self._sorted("theme", g.themes)  # type: ignore[assignment,arg-type]
-        ordered = [(theme, groups[theme.id]) for theme in themes if theme.id in groups]
-        if "" in groups:
-            ordered.append((None, groups[""]))
+        ordered = finding_groups(self.graph)
         return {"groups": ordered, "themes": [theme for theme, _ in ordered if theme is not None]}
-
-    def _finding_row(self, claim: Claim) -> FindingRow:
-        g = self.graph
-        studies: dict[str, Study] = {}
-        others: dict[str, Source] = {}
-        for evidence in claim.evidence:
-            source = g.sources.get(evidence.source)
-            if source is None:
-                continue
-            study = g.studies.get(source.study or "")
-            if study is not None:
-                studies.setdefault(study.id, study)
-            else:
-                others.setdefault(source.id, source)
-        return FindingRow(claim, list(studies.values()), list(others.values()))

@@ -1,0 +1,130 @@
+"""The printable brief, ``downloads/brief.pdf``: the synthesis on A4 pages, for readers who print or file it.
+
+A title page (name, scope, years of publication, build date, counts), the key messages by certainty, the
+summary of findings as a table, the recommendations, the open questions and the references, in the site's
+citation style. HTML written by an autoescaped Jinja template (``templates/brief.html.j2``, styled by
+``templates/brief.css``), laid out by WeasyPrint: record text is only ever a value escaped into that HTML,
+never markup or template source.
+
+Nothing is fetched while the PDF is made: the fonts are the machine's (fontconfig), and the URL fetcher
+refuses every address but ``data:`` and files of the templates folder, failing the build rather than
+leaving something out (:class:`LocalOnlyFetcher`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import posixpath
+from functools import cache
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from weasyprint import CSS, HTML, URLFetcher
+
+from build_tools.engine.graph import Graph
+from build_tools.engine.model import CERTAINTY_ORDER, OPEN_IN_ORDER, Question, Source
+from build_tools.site.citations import Citations, plain
+from build_tools.site.exports import Download
+from build_tools.site.info import SiteInfo
+from build_tools.site.render.home import publication_span
+from build_tools.site.render.markup import reference_html, text
+from build_tools.site.render.records import best_founded_first, weakest_certainty
+from build_tools.site.render.renderer import TEMPLATES
+from build_tools.site.render.summary import finding_groups
+
+BRIEF_NAME = "brief.pdf"
+TEMPLATE = "brief.html.j2"
+STYLESHEET = TEMPLATES / "brief.css"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+"""Hosts of a preview's ``site_url`` (mkdocs.yml's default), which a printed brief should not send readers to."""
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """WeasyPrint's fetcher for the brief: ``data:`` URLs and files inside the templates folder, nothing else.
+
+    Anything else (``http:``, ``https:``, ``ftp:``, a file elsewhere) raises; with ``fail_on_errors`` WeasyPrint
+    stops the build instead of printing a brief without it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(fail_on_errors=True, allow_redirects=False)
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data" or (scheme == "file" and _in_templates(url)):
+            return super().fetch(url, headers)
+        raise PermissionError(f"the brief fetches nothing from outside the templates folder: {url}")
+
+
+def _in_templates(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.netloc not in {"", "localhost"}:
+        return False
+    path = posixpath.normpath(unquote(parts.path))
+    return path.startswith(TEMPLATES.resolve().as_posix() + "/")
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["text"] = text
+    return env
+
+
+def _long_date(day: _dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _public_address(url: str) -> str:
+    """The site's address, unless it is a preview's (a loopback host): a printed brief cannot point there."""
+    host = urlsplit(url).hostname or ""
+    return "" if not url or host in LOCAL_HOSTS else url
+
+
+def brief_html(graph: Graph, info: SiteInfo, citations: Citations | None = None) -> str:
+    """The brief as HTML, every piece of record text escaped (the input of :func:`brief_pdf`)."""
+    citations = citations or Citations(graph, info)
+    claims = sorted(graph.claims.values(), key=lambda c: c.title_text.lower())
+    sources: list[Source] = sorted(graph.sources.values(),
+                                   key=lambda s: (plain(citations.reference(s)).casefold(), s.id))
+    questions: list[Question] = sorted(graph.questions.values(), key=lambda q: q.question.lower())
+    return _environment().get_template(TEMPLATE).render(
+        info=info, graph=graph,
+        built=_long_date(info.date) if info.date else "",
+        address=_public_address(info.url),
+        published=publication_span(list(graph.sources.values())),
+        counts={"sources": len(graph.sources), "studies": len(graph.studies), "claims": len(graph.claims)},
+        levels=[(level, [c for c in claims if c.certainty is level]) for level in CERTAINTY_ORDER],
+        groups=finding_groups(graph),
+        recommendations=[(r, weakest_certainty(graph, r.claims), sum(graph.certainty_spread(r.claims).values()))
+                         for r in best_founded_first(graph, graph.recommendations.values())],
+        open_in=[(where, [q for q in questions if q.open_in is where]) for where in OPEN_IN_ORDER],
+        other_questions=[q for q in questions if q.open_in is None],
+        references=[_reference(citations, source) for source in sources],
+        contested=graph.is_contested, qualified=graph.is_qualified,
+    )
+
+
+def _reference(citations: Citations, source: Source) -> Markup:
+    """The source's formatted reference, as on the site, its address (DOI or URL) a link."""
+    addresses = [a for a in (f"https://doi.org/{source.doi}" if source.doi else None, source.url) if a]
+    return reference_html(citations.reference(source), addresses)
+
+
+def brief_pdf(graph: Graph, info: SiteInfo, citations: Citations | None = None) -> bytes:
+    """The brief as a PDF (A4, numbered pages, selectable text)."""
+    fetcher = LocalOnlyFetcher()
+    document = HTML(string=brief_html(graph, info, citations), base_url=TEMPLATES.resolve().as_uri() + "/",
+                    url_fetcher=fetcher)
+    stylesheet = CSS(string=STYLESHEET.read_text(encoding="utf-8"), url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[stylesheet], pdf_tags=False)
+
+
+def brief_download(graph: Graph, info: SiteInfo, citations: Citations | None = None) -> Download:
+    return Download(BRIEF_NAME, "Printable brief",
+                    "The synthesis on A4 pages, to print or file: what it covers, the key messages by certainty, "
+                    "the summary of findings, the recommendations, the open questions and the references. PDF.",
+                    brief_pdf(graph, info, citations))
