@@ -33,6 +33,13 @@ def test_a_synthetic_base_is_valid_and_the_same_for_the_same_seed(tmp_path):
     assert _files(tmp_path / "a") != _files(tmp_path / "c")
 
 
+def test_a_base_of_the_benchmarks_size_validates_strict(tmp_path):
+    """At 1,000 claims every rare case of the generator occurs (an elision near a paragraph's end, a dash among
+    the words): the bench stops at its first step if any record fails validation."""
+    generate(tmp_path, 1000, seed=1)
+    assert run(tmp_path / "evidence", tmp_path / "archive", strict_mode=True).findings == []
+
+
 def test_bench_runs_from_the_project_root_with_its_default_relative_work_folder(tmp_path):
     """Its commands run inside each synthetic project's folder: a relative --work must still be found."""
     result = subprocess.run([sys.executable, "-m", "build_tools", "bench", "--sizes", "40", "--no-build",

@@ -17,6 +17,7 @@ from weasyprint.urls import FatalURLFetchingError
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
 from build_tools.site.assemble import build_downloads
+from build_tools.site import brief as brief_module
 from build_tools.site.brief import BRIEF_NAME, LocalOnlyFetcher, brief_html, brief_pdf
 from build_tools.site.citations import Citations, plain
 from build_tools.site.info import SiteInfo
@@ -264,3 +265,47 @@ def test_serve_keeps_the_brief_of_its_first_build_and_build_never_does(base):
         assert build_downloads(graph, INFO, citations, brief=ServeBrief.reusable("serve"))[0] is made
     finally:
         ServeBrief.kept = None
+
+
+def test_a_large_synthesis_gets_a_brief_of_its_headline_claims_saying_what_it_leaves_out(project, monkeypatch):
+    write_brief_base(project)
+    monkeypatch.setattr(brief_module, "MAX_CLAIMS", 2)
+    monkeypatch.setattr(brief_module, "MAX_QUESTIONS", 1)
+    claim = project.evidence / "claims" / "effect-unknown.yaml"
+    claim.write_text(claim.read_text(encoding="utf-8") + "headline: true\n", encoding="utf-8")
+    sha = project.archive_file("third.txt", "A third report found boards slow to change anything at all.\n")
+    project.write("source", "third-report", f"""
+        id: third-report
+        title: A third report left out of the brief
+        authors: []
+        date: 2016
+        type: news-report
+        archive:
+          file: third.txt
+          sha256: {sha}
+    """)
+    project.write("claim", "boards-slow", """
+        id: boards-slow
+        key_message: Boards may be slow to change.
+        statement: Boards are slow to change.
+        themes: [autonomy]
+        certainty: low
+        certainty_rationale: One news report.
+        evidence:
+          - source: third-report
+            quote: boards slow to change anything
+            stance: supports
+    """)
+    graph = build_graph(load_evidence(project.evidence))
+    assert "third-report" in graph.sources and "boards-slow" in graph.claims
+    html = brief_html(graph, INFO)
+    assert f"This brief keeps to 1 of the synthesis's {len(graph.claims)} claims (its headline findings)" in html
+    assert f"1 of its {len(graph.questions)} open questions" in html
+    assert "Everything is on the site: https://example.org/synthesis/" in html
+    assert "The effect on patients may not be known yet." in html
+    assert "Board members probably see their boards" not in html  # not a headline
+    cited = {e.source for e in graph.claims["effect-unknown"].evidence}
+    cited |= {m.source for r in graph.recommendations.values() for m in r.made_in}
+    references = html[html.index('<section class="references">'):]
+    for source in graph.sources.values():  # only the sources the brief cites
+        assert (source.title in references) == (source.id in cited), source.id

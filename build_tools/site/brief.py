@@ -24,7 +24,7 @@ from markupsafe import Markup
 from weasyprint import CSS, HTML, URLFetcher
 
 from build_tools.engine.graph import Graph
-from build_tools.engine.model import CERTAINTY_ORDER, OPEN_IN_ORDER, Question, Source
+from build_tools.engine.model import CERTAINTY_ORDER, OPEN_IN_ORDER, Claim, Question, Source
 from build_tools.site.citations import Citations, plain
 from build_tools.site.exports import Download
 from build_tools.site.info import SiteInfo
@@ -37,6 +37,12 @@ from build_tools.site.render.summary import finding_groups
 BRIEF_NAME = "brief.pdf"
 TEMPLATE = "brief.html.j2"
 STYLESHEET = TEMPLATES / "brief.css"
+MAX_CLAIMS = 80
+MAX_RECOMMENDATIONS = 40
+MAX_QUESTIONS = 40
+"""A brief stays brief: beyond these, it keeps the headline claims (or the most certain), the best-founded
+recommendations and the first questions, says how many it leaves out, and sends readers to the site for the rest.
+WeasyPrint lays out about ten pages a second, so this also keeps the build's cost flat as a synthesis grows."""
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 """Hosts of a preview's ``site_url`` (mkdocs.yml's default), which a printed brief should not send readers to."""
 
@@ -87,10 +93,12 @@ def _public_address(url: str) -> str:
 def brief_html(graph: Graph, info: SiteInfo, citations: Citations | None = None) -> str:
     """The brief as HTML, every piece of record text escaped (the input of :func:`brief_pdf`)."""
     citations = citations or Citations(graph, info)
-    claims = sorted(graph.claims.values(), key=lambda c: c.title_text.lower())
-    sources: list[Source] = sorted(graph.sources.values(),
+    claims = sorted(_claims_shown(graph), key=lambda c: c.title_text.lower())
+    recommendations = best_founded_first(graph, graph.recommendations.values())[:MAX_RECOMMENDATIONS]
+    questions: list[Question] = sorted(graph.questions.values(), key=lambda q: q.question.lower())[:MAX_QUESTIONS]
+    cited = {e.source for c in claims for e in c.evidence} | {m.source for r in recommendations for m in r.made_in}
+    sources: list[Source] = sorted((s for s in graph.sources.values() if s.id in cited),
                                    key=lambda s: (plain(citations.reference(s)).casefold(), s.id))
-    questions: list[Question] = sorted(graph.questions.values(), key=lambda q: q.question.lower())
     return _environment().get_template(TEMPLATE).render(
         info=info, graph=graph,
         built=_long_date(info.date) if info.date else "",
@@ -98,14 +106,28 @@ def brief_html(graph: Graph, info: SiteInfo, citations: Citations | None = None)
         published=publication_span(list(graph.sources.values())),
         counts={"sources": len(graph.sources), "studies": len(graph.studies), "claims": len(graph.claims)},
         levels=[(level, [c for c in claims if c.certainty is level]) for level in CERTAINTY_ORDER],
-        groups=finding_groups(graph),
+        groups=finding_groups(graph, claims),
         recommendations=[(r, weakest_certainty(graph, r.claims), sum(graph.certainty_spread(r.claims).values()))
-                         for r in best_founded_first(graph, graph.recommendations.values())],
+                         for r in recommendations],
+        left_out={"claims": len(graph.claims) - len(claims),
+                  "recommendations": len(graph.recommendations) - len(recommendations),
+                  "questions": len(graph.questions) - len(questions)},
         open_in=[(where, [q for q in questions if q.open_in is where]) for where in OPEN_IN_ORDER],
         other_questions=[q for q in questions if q.open_in is None],
         references=[_reference(citations, source) for source in sources],
         contested=graph.is_contested, qualified=graph.is_qualified,
     )
+
+
+def _claims_shown(graph: Graph) -> list[Claim]:
+    """Every claim, or beyond :data:`MAX_CLAIMS` the headline claims (the most certain first), else the most
+    certain claims."""
+    claims = list(graph.claims.values())
+    if len(claims) <= MAX_CLAIMS:
+        return claims
+    by_certainty = sorted(claims, key=lambda c: (CERTAINTY_ORDER.index(c.certainty), c.title_text.lower()))
+    headline = [c for c in by_certainty if c.headline]
+    return (headline or by_certainty)[:MAX_CLAIMS]
 
 
 def _reference(citations: Citations, source: Source) -> Markup:

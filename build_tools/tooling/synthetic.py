@@ -110,7 +110,9 @@ def _quote(writer: _Writer, paragraphs: list[list[str]]) -> str:
         skip = rand.randint(3, 30)
         first = words[start:start + length // 2]
         second = words[start + length // 2 + skip:start + length + skip]
-        return " ".join(first) + " \u2026 " + " ".join(second)
+        # each part holds the validator's minimum of words (a dash is not one)
+        if min(sum(any(ch.isalnum() for ch in word) for word in part) for part in (first, second)) >= 3:
+            return " ".join(first) + " \u2026 " + " ".join(second)
     return " ".join(words[start:start + length])
 
 

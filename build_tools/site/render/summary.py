@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from build_tools.engine.graph import Graph
@@ -18,12 +19,12 @@ class FindingRow(NamedTuple):
     """The sources it quotes that report no study."""
 
 
-def finding_groups(graph: Graph) -> list[tuple[Theme | None, list[FindingRow]]]:
-    """Claims grouped under the first of their themes that exists (each claim once), themes by title, claims
-    most certain first; claims with no theme that exists last (under ``None``). The site's table and the
-    printable brief both list them so."""
+def finding_groups(graph: Graph, claims: Iterable[Claim] | None = None) -> list[tuple[Theme | None, list[FindingRow]]]:
+    """Claims (every claim, unless given) grouped under the first of their themes that exists (each claim once),
+    themes by title, claims most certain first; claims with no theme that exists last (under ``None``). The
+    site's table and the printable brief both list them so."""
     groups: dict[str, list[FindingRow]] = {}
-    for claim in graph.claims.values():
+    for claim in graph.claims.values() if claims is None else claims:
         home = next((t for t in claim.themes if t in graph.themes), "")
         groups.setdefault(home, []).append(finding_row(graph, claim))
     for rows in groups.values():
