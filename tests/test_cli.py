@@ -178,7 +178,7 @@ def test_real_site_builds_strict(tmp_path):
         assert f"<strong>Supported by</strong> {studies} stud" in page or (
             not studies and "<strong>Supported by</strong> no study" in page), claim.id
         profile = page.split('id="evidence-profile"')[1].split("</table>")[0]
-        assert profile.count('<th scope="row">') == 4 and "_" not in profile.split("<tbody>")[1].split("<td>")[0]
+        assert profile.count('<th scope="row">') == 4 and "_" not in profile.split("<tbody>")[1].split("<td")[0]
         assert summary.count(f'href="../claims/{claim.id}/"') == 1, claim.id
     # the contributor guide is a page of the site, included from CONTRIBUTING.md (one text, two places)
     guide = (site / "contributing" / "index.html").read_text(encoding="utf-8")

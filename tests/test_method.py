@@ -273,7 +273,7 @@ def test_the_claim_page_leads_with_the_key_message_and_shows_the_evidence_profil
     for label, judgement in [("Methodological limitations", "No or very minor concerns"),
                              ("Coherence", "Minor concerns"), ("Adequacy of data", "Moderate concerns"),
                              ("Relevance", "No or very minor concerns")]:
-        assert f'<th scope="row">{label}</th><td><span class="ev-concerns' in profile
+        assert f'<th scope="row">{label}</th><td data-label="Judgement"><span class="ev-concerns' in profile
         assert judgement in profile
     assert "Why, for adequacy." in profile
     assert "methodological_limitations" not in body and "methodological-limitations" not in body
@@ -331,7 +331,8 @@ def test_a_recommendation_names_who_makes_it_and_what_it_stands_on(base):
     assert "lowest" in page and "1 moderate and 1 low (2 claims)" in page
     index = pages["recommendations/index.md"].body
     row = index[index.index("<tbody>"):]
-    assert "<td>Fictional University; A. Researcher</td><td>Study findings</td>" in row
+    assert ('<td data-label="Made by">Fictional University; A. Researcher</td>'
+            '<td data-label="Basis">Study findings</td>') in row
     assert 'data-basis="study-findings" data-lowest="low"' in row
 
 

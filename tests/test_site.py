@@ -469,7 +469,7 @@ def test_lists_in_running_text_keep_the_space_after_their_separator(tmp_path):
     pages = render_pages(build_graph(load_evidence(project.evidence)))
     assert ('<a href="../../themes/autonomy/">Autonomy</a>, <a href="../../themes/quality/">Quality</a>'
             in pages["claims/effect-unknown.md"].body)
-    assert "<td>A. Researcher; Fictional University</td>" in pages["recommendations/index.md"].body
+    assert '<td data-label="Made by">A. Researcher; Fictional University</td>' in pages["recommendations/index.md"].body
 
 
 def test_links_that_leave_the_site_are_marked_for_print(site_project):

@@ -54,6 +54,7 @@ from build_tools.site.render.page import GeneratedPage, Heading, heading_in_temp
 from build_tools.site.render.records import RecordPages, best_founded_first
 from build_tools.site.render.references import References
 from build_tools.site.render.summary import SummaryOfFindings
+from build_tools.site.table_labels import label_cells
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 TAGS_PAGE = """---
@@ -175,7 +176,7 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         body = self._templates[template].render(
             self.context, page_uri=uri, page_url=page_url(uri, self.info.directory_urls), headings=headings,
             **context)
-        page = GeneratedPage(title=title, body=body, headings=headings)
+        page = GeneratedPage(title=title, body=label_cells(body), headings=headings)
         if not any(heading.level > 1 for heading in headings):
             page.hide.append("toc")  # nothing to list: its tables and text take the table of contents' width
         return page
