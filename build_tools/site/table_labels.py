@@ -1,10 +1,11 @@
 """Every table cell knows its column's name, so that on a phone each row can be read as a card.
 
 A Python-Markdown extension (``markdown_extensions: [build_tools.site.table_labels]`` in mkdocs.yml), so it
-serves every engine that renders with Python-Markdown, and every table: the generated pages' and the hand-written
-ones'. After the page's HTML is complete, each body cell of a table with a header row gets
-``data-label="<its column's header>"`` (a row's header cell, the card's title, needs none); the theme's CSS shows the label before the cell below a phone's width,
-where the rows stack (no table scrolls sideways). Cells that already carry a label keep theirs.
+serves every engine that renders with Python-Markdown, and every table: the generated pages' (the renderer calls
+:func:`label_cells` itself) and the hand-written ones'. Each body cell of a table with a header row gets
+``data-label="<its column's header>"``; a row's header cell, the card's title, needs none. Below a phone's width
+the theme's CSS stacks the rows and shows each label before its cell, so no table scrolls sideways. Cells that
+already carry a label keep theirs.
 """
 
 from __future__ import annotations
