@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from build_tools.engine.findings import Severity
 from build_tools.engine.graph import build_graph, references
 from build_tools.engine.load import load_evidence
@@ -399,3 +401,22 @@ def test_did_you_mean_suggests_only_records_of_the_kind_referred_to(valid_projec
     finding = only(findings_of(valid_project), "unresolved-reference")
     assert finding.message == "source 'autonomi' does not exist"
     assert "autonomy" not in finding.hint and finding.hint.startswith("no source has this id")
+
+
+@pytest.mark.parametrize(("name", "flagged"), [
+    ("John Storey", True), ("J. Storey", True), ("Mary Jo O’Neill", True), ("Jean-Luc Picard", True),
+    ("Storey, John", False), ("Writer, B.", False), ("NHS England", False), ("The King’s Fund", False),
+    ("Nuffield Trust", False), ("World Health Organization", False), ("Cher", False),
+])
+def test_a_person_written_given_name_first_is_a_warning_with_the_name_turned_round(valid_project, name, flagged):
+    path = valid_project.evidence / "sources" / "second-report.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('authors: ["Writer, B."]', f'authors: ["{name}"]'),
+                    encoding="utf-8")
+    findings = [f for f in run(valid_project.evidence, valid_project.archive).findings
+                if f.code == "author-name-order"]
+    assert bool(findings) is flagged
+    if flagged:
+        [finding] = findings
+        assert finding.severity is Severity.warning and finding.file.endswith("second-report.yaml")
+        family, given = name.split()[-1], " ".join(name.split()[:-1])
+        assert f"'{family}, {given}'" in finding.hint

@@ -316,7 +316,8 @@ class Record(_Strict):
 class Source(Record):
     kind: ClassVar[str] = "source"
     title: Text
-    authors: list[Text] = Field(description="Authors as printed; empty when the text names none.")
+    authors: list[Text] = Field(description="Authors as the text names them, people as \"Family, Given\" "
+                                "(\"Storey, John\"), organisations as named; empty when the text names none.")
     outlet: Text | None = Field(default=None, description="Journal, magazine, website or series it appeared in.")
     publisher: Text | None = None
     date: PartialDate

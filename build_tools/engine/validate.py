@@ -200,6 +200,7 @@ def check(base: EvidenceBase, graph: Graph, archive: Archive | None, scope: Scop
         *_check_key_messages(graph, method.key_messages),
         *_check_quote_wording(graph, method.quotes),
         *_check_recommendations(graph),
+        *_check_author_names(graph),
     ]
 
 
@@ -656,4 +657,39 @@ def _check_recommendations(graph: Graph) -> list[Finding]:
                     "basis-without-study", f"recommendation '{recommendation.id}' has a basis of study findings, but "
                     "none of the sources it is made in reports a study", *_at(recommendation, "basis"),
                     hint="choose authors-interpretation or expert-opinion, or quote where a study's report makes it"))
+    return findings
+
+
+_NAME_WORD = re.compile(r"^[A-Z][a-z\u00c0-\u024f]*(?:[’'-][A-Z]?[a-z\u00c0-\u024f]*)*\.?$")
+"""A capitalised word of a name: "Storey", "J.", "O’Neill", "Jean-Luc"."""
+_ORGANISATION_WORDS = frozenset((
+    "trust", "fund", "university", "college", "institute", "nhs", "group", "council", "department", "agency",
+    "association", "society", "foundation", "office", "board", "commission", "centre", "center", "service",
+    "services", "ltd", "inc", "committee", "network", "partnership", "academy", "school", "unit", "team",
+    "collaboration", "hospital", "health", "royal", "clinic", "clinical", "ministry", "government", "press",
+    "news", "times", "journal",
+))
+
+
+def looks_like_given_family(name: str) -> bool:
+    """ "John Storey" or "J. Storey": two to four capitalised words and no comma, none of them one that names an
+    organisation ("The King's Fund", "NHS England" are left alone)."""
+    words = name.split()
+    return ("," not in name and 2 <= len(words) <= 4 and all(_NAME_WORD.match(word) for word in words)
+            and not any(word.lower().strip(".’'") in _ORGANISATION_WORDS for word in words))
+
+
+def _check_author_names(graph: Graph) -> list[Finding]:
+    """People are written "Family, Given", so that references print "Storey, J." in every style; a name that
+    looks like "Given Family" would print whole, family name last."""
+    findings = []
+    for source in graph.sources.values():
+        for index, name in enumerate(source.authors):
+            if looks_like_given_family(name):
+                *given, family = name.split()
+                findings.append(warning(
+                    "author-name-order", f"author '{name}' looks like a person's name written given name first",
+                    *_at(source, "authors", index),
+                    hint=f"write people as 'Family, Given' ('{family}, {' '.join(given)}'), so that references "
+                         "print the family name first; an organisation's name stays as it is"))
     return findings

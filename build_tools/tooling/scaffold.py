@@ -17,7 +17,7 @@ _TEMPLATES: dict[str, str] = {
 # write null (or []) where the text does not say.
 id: {id}
 title: ""
-authors: []              # as printed, e.g. ["Storey, John"]; [] when none are named
+authors: []              # people as "Family, Given", e.g. ["Storey, John"]; organisations as named; [] if none
 outlet: null             # journal, magazine, website or series
 publisher: null
 date: null               # YYYY, YYYY-MM or YYYY-MM-DD; null when unknown

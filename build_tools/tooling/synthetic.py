@@ -174,7 +174,8 @@ def generate(folder: Path | str, claims: int, seed: int = 1) -> Size:
         source_words.append([paragraph.split() for paragraph in text.split("\n\n")[1:] if paragraph.strip()])
         record: dict[str, Any] = {
             "id": source_id, "title": title,
-            "authors": [writer.phrase(2, 2).title() for _ in range(rand.randint(0, 4))],
+            "authors": [", ".join(reversed(writer.phrase(2, 2).title().split()))  # "Family, Given"
+                        for _ in range(rand.randint(0, 4))],
             "outlet": writer.phrase(1, 3).title(), "publisher": None,
             "date": f"{rand.randint(2012, 2019)}-{rand.randint(1, 12):02d}",
             "type": source_types[n % len(source_types)].value,
