@@ -151,3 +151,27 @@ def test_reader_pages_show_no_record_ids_enum_values_or_archive_files(base):
         body = re.sub(r"<pre.*?</pre>", "", body, flags=re.S)  # a BibTeX entry's key is for reference managers
         seen = set(re.findall(r"[a-z0-9_.-]+", words(body)))
         assert not seen & (ids | raw), f"{uri}: {sorted(seen & (ids | raw))}"
+
+
+def test_recommendation_and_question_pages_say_who_speaks_in_each_quote(base):
+    for kind, field_name in (("recommendations/wait-and-see", "made_in"), ("questions/patient-effects", "raised_by")):
+        path = base.evidence / f"{kind}.yaml"
+        text = path.read_text(encoding="utf-8")
+        anchor = "quote: too soon to say" if field_name == "made_in" else "quote: the findings were early"
+        path.write_text(text.replace(anchor, anchor + "\n    note: A fellow commenting on the report."),
+                        encoding="utf-8")
+    rendered = pages(base)
+    for uri in ("recommendations/wait-and-see.md", "questions/patient-effects.md"):
+        assert "Note: A fellow commenting on the report." in words(rendered[uri]), uri
+
+
+def test_a_link_to_the_passage_is_set_apart_from_the_source_it_follows(base):
+    source = base.evidence / "sources" / "journal-report.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + "url: https://example.org/report\n", encoding="utf-8")
+    checked = 0
+    for uri, page in pages(base).items():
+        for match in re.finditer(r'<a class="ev-external" href="[^"]*#:~:text=', page):
+            assert page[:match.start()].endswith("· "), (uri, page[match.start() - 60:match.start()])
+            assert "open the passage ↗</a>" in page[match.start():match.start() + 300], uri
+            checked += 1
+    assert checked >= 3  # the claim, theme and source pages all link passages

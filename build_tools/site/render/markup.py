@@ -80,7 +80,7 @@ def passage_link(url: str | None, quote: str) -> Markup:
     target = link_to_passage(url, quote) if url else None
     if not target:
         return Markup("")
-    return external_link(target, "in the source ↗", "Open the original at this passage")
+    return external_link(target, "open the passage ↗", "Open the original at this passage")
 
 
 def reference_html(marked: str, addresses: list[str], link: tuple[str, str] | None = None,
@@ -112,7 +112,7 @@ def quote_cell(quote: str, locator: str | None = None, note: str | None = None, 
     if locator:
         out += f" ({text(locator)})"
     if url and (deep := passage_link(url, quote)):
-        out += f" {deep}"
+        out += f" · {deep}"
     if note:
         out += f"<br><em>Note:</em> {text(note)}"
     if elision_note:
