@@ -191,6 +191,8 @@ def test_the_brief_is_a4_with_numbered_pages(base):
     assert "Page 1 of" not in pages[0]  # the title page has no footer
     for number, page in enumerate(pages[1:], start=2):
         assert f"Page {number} of {len(pages)}" in page
+    root = reader.trailer["/Root"]  # tagged, for screen readers: a structure tree, in the brief's language
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"] and root["/Lang"] == "en"
 
 
 def test_making_the_brief_opens_no_connection(monkeypatch, tmp_path):

@@ -142,7 +142,7 @@ def brief_pdf(graph: Graph, info: SiteInfo, citations: Citations | None = None) 
     document = HTML(string=brief_html(graph, info, citations), base_url=TEMPLATES.resolve().as_uri() + "/",
                     url_fetcher=fetcher)
     stylesheet = CSS(string=STYLESHEET.read_text(encoding="utf-8"), url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[stylesheet], pdf_tags=False)
+    return document.write_pdf(stylesheets=[stylesheet], pdf_tags=True)
 
 
 def brief_download(graph: Graph, info: SiteInfo, citations: Citations | None = None) -> Download:
