@@ -6,6 +6,7 @@ import datetime
 import io
 import socket
 import threading
+from html import unescape
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pypdf
@@ -260,11 +261,15 @@ def test_serve_keeps_the_brief_of_its_first_build_and_build_never_does(base):
 
     made = Download(BRIEF_NAME, "Printable brief", "", b"%PDF-1.7 made earlier")
     try:
-        ServeBrief.remember("serve", [made])
-        assert ServeBrief.reusable("serve") is made
-        assert ServeBrief.reusable("build") is None
+        ServeBrief.remember("serve", INFO, [made])
+        assert ServeBrief.reusable("serve", INFO) is made
+        assert ServeBrief.reusable("build", INFO) is None
+        # the brief prints the site's name and description: a change to them in mkdocs.yml makes a new one
+        assert ServeBrief.reusable("serve", SiteInfo("Renamed", INFO.description, url=INFO.url)) is None
+        later = SiteInfo(INFO.name, INFO.description, url=INFO.url, date=datetime.date(2026, 1, 3))
+        assert ServeBrief.reusable("serve", later) is made  # the build date alone does not
         graph, citations, _ = base
-        assert build_downloads(graph, INFO, citations, brief=ServeBrief.reusable("serve"))[0] is made
+        assert build_downloads(graph, INFO, citations, brief=ServeBrief.reusable("serve", INFO))[0] is made
     finally:
         ServeBrief.kept = None
 
@@ -300,7 +305,7 @@ def test_a_large_synthesis_gets_a_brief_of_its_headline_claims_saying_what_it_le
     """)
     graph = build_graph(load_evidence(project.evidence))
     assert "third-report" in graph.sources and "boards-slow" in graph.claims
-    html = brief_html(graph, INFO)
+    html = unescape(brief_html(graph, INFO))
     assert f"This brief keeps to 1 of the synthesis's {len(graph.claims)} claims (its headline findings)" in html
     assert f"1 of its {len(graph.questions)} open questions" in html
     assert "Everything is on the site: https://example.org/synthesis/" in html
@@ -311,3 +316,12 @@ def test_a_large_synthesis_gets_a_brief_of_its_headline_claims_saying_what_it_le
     references = html[html.index('<section class="references">'):]
     for source in graph.sources.values():  # only the sources the brief cites
         assert (source.title in references) == (source.id in cited), source.id
+
+
+def test_a_brief_that_shortens_only_the_recommendations_says_only_that(project, monkeypatch):
+    write_brief_base(project)
+    monkeypatch.setattr(brief_module, "MAX_RECOMMENDATIONS", 1)
+    graph = build_graph(load_evidence(project.evidence))
+    html = unescape(brief_html(graph, INFO))
+    assert f"This brief keeps to the 1 best-founded of its {len(graph.recommendations)} recommendations," in html
+    assert "claims (" not in html

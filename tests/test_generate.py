@@ -218,6 +218,7 @@ not_in_nav: /drafts/*
 """)
     text = text.replace("markdown_extensions: [admonition, attr_list, md_in_html, tables, {toc: {permalink: true}}]",
                         """markdown_extensions:
+  - build_tools.site.table_labels
   - admonition
   - attr_list
   - md_in_html
@@ -253,6 +254,7 @@ def test_the_projects_own_settings_survive_into_the_tree(project, engine):
     assert "/drafts/*" in config and "!!python/name:material.extensions.emoji.twemoji" in config
     assert "base_path:\n    - !relative '$config_dir'\n" in config
     assert "site_url: https://example.org/synthesis/" in config
+    assert "build_tools.site" not in config  # the tree builds without our code (its pages carry the labels)
     site = tree / "site"
     assert "Included from the project's root." in (site / "methods" / "index.html").read_text(encoding="utf-8")
     assert 'url=../methods/#how"' in (site / "old-methods" / "index.html").read_text(encoding="utf-8")

@@ -42,3 +42,20 @@ def test_hand_written_markdown_tables_are_labelled_by_the_extension():
     html = markdown.markdown("| Document | Published |\n| --- | --- |\n| A report | 2013 |\n",
                              extensions=["tables", "build_tools.site.table_labels"])
     assert '<td data-label="Document">A report</td>' in html and '<td data-label="Published">2013</td>' in html
+
+
+def test_a_quoted_attribute_value_may_hold_a_closing_bracket():
+    table = ('<table><thead><tr><th title="a > b">A</th><th>B</th></tr></thead>'
+             '<tbody><tr><td title="x>y">1</td><TD>2</TD></tr></tbody></table>')
+    out = label_cells(table)
+    assert '<td title="x>y" data-label="A">1</td>' in out and '<TD data-label="B">2</TD>' in out
+
+
+def test_tables_with_cells_spanning_rows_or_tables_inside_are_left_as_they_are():
+    spanning = ('<table><thead><tr><th>A</th><th>B</th></tr></thead>'
+                '<tbody><tr><td rowspan="2">1</td><td>2</td></tr><tr><td>3</td></tr></tbody></table>')
+    assert label_cells(spanning) == spanning
+    nested = ('<table><thead><tr><th>A</th></tr></thead><tbody><tr><td>'
+              '<table><thead><tr><th>Inner</th></tr></thead><tbody><tr><td>x</td></tr></tbody></table>'
+              '</td></tr></tbody></table>')
+    assert 'data-label="A"' not in label_cells(nested)

@@ -420,3 +420,14 @@ def test_a_person_written_given_name_first_is_a_warning_with_the_name_turned_rou
         assert finding.severity is Severity.warning and finding.file.endswith("second-report.yaml")
         family, given = name.split()[-1], " ".join(name.split()[:-1])
         assert f"'{family}, {given}'" in finding.hint
+
+
+def test_an_organisation_listed_as_such_is_not_taken_for_a_person(valid_project):
+    path = valid_project.evidence / "sources" / "second-report.yaml"
+    text = path.read_text(encoding="utf-8").replace('authors: ["Writer, B."]', 'authors: ["Healthwatch England"]')
+    path.write_text(text, encoding="utf-8")
+    [finding] = [f for f in run(valid_project.evidence, valid_project.archive).findings
+                 if f.code == "author-name-order"]
+    assert 'organisations: ["Healthwatch England"]' in finding.hint
+    path.write_text(text + 'organisations: ["Healthwatch England"]\n', encoding="utf-8")
+    assert run(valid_project.evidence, valid_project.archive, strict_mode=True).findings == []

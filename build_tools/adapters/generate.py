@@ -324,6 +324,13 @@ def _as_list(value: Any) -> list[Any]:
 
 # --- the configuration ----------------------------------------------------------------------------------
 
+def _extension_name(entry: object) -> str:
+    """The name of a ``markdown_extensions`` entry: a string, or the one key of a mapping of its options."""
+    if isinstance(entry, dict):
+        return str(next(iter(entry), ""))
+    return str(entry)
+
+
 def _config(project: Project, site: SiteContent, out: Path, bases: list[Path], engine: str,
             site_url: str | None) -> str:
     """The project's settings for the tree: same theme, extensions and navigation; docs, overrides and included
@@ -342,7 +349,10 @@ def _config(project: Project, site: SiteContent, out: Path, bases: list[Path], e
         theme["custom_dir"] = OVERRIDES
     settings["edit_uri"] = ""  # a generated page has no file of its own in the repository to edit
     settings.pop("edit_uri_template", None)
-    for entry in settings.get("markdown_extensions") or []:
+    # The tree builds without our code: its generated pages already carry what our own extensions add.
+    settings["markdown_extensions"] = [entry for entry in settings.get("markdown_extensions") or []
+                                       if not _extension_name(entry).startswith("build_tools.")]
+    for entry in settings["markdown_extensions"]:
         if isinstance(entry, dict) and isinstance(entry.get("pymdownx.snippets"), dict):
             entry["pymdownx.snippets"]["base_path"] = [
                 str(out.resolve() / base) if engine == "zensical" else

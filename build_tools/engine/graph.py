@@ -184,13 +184,14 @@ class Graph:
             yield from self.questions_by_claim.get(record.id, [])
 
 
-def affected(old: Graph, new: Graph, hops: int = 3) -> set[tuple[str, str]]:
+def affected(old: Graph, new: Graph, hops: int = 2) -> set[tuple[str, str]]:
     """(kind, id) of the records whose pages may differ between two graphs.
 
     Those added, removed or changed, and the records up to ``hops`` links away from
     them in either graph: a page shows its record's neighbours, and some of theirs
-    (a claim page, the studies behind the sources it quotes), and a study page the
-    themes of the claims that quote its reports (theme, claim, source, study: three links).
+    (a claim page, the studies behind the sources it quotes). A study page also shows
+    the titles of the themes of the claims that quote its reports, three links away:
+    those studies are added for the themes that changed, rather than a third hop for all.
     """
     changed: set[tuple[str, str]] = set()
     for kind in old._by_kind:
@@ -205,6 +206,15 @@ def affected(old: Graph, new: Graph, hops: int = 3) -> set[tuple[str, str]]:
                    if (record := graph.get(kind, record_id)) is not None for n in graph.neighbours(record)}
         frontier = reached - found
         found |= frontier
+    for graph in (old, new):
+        for kind, theme_id in changed:
+            if kind != "theme":
+                continue
+            for claim in graph.claims_by_theme.get(theme_id, []):
+                for evidence in claim.evidence:
+                    source = graph.sources.get(evidence.source)
+                    if source is not None and source.study:
+                        found.add(("study", source.study))
     return found
 
 

@@ -318,6 +318,10 @@ class Source(Record):
     title: Text
     authors: list[Text] = Field(description="Authors as the text names them, people as \"Family, Given\" "
                                 "(\"Storey, John\"), organisations as named; empty when the text names none.")
+    organisations: list[Text] = Field(
+        default_factory=list, description="Which of the authors are organisations, as written in authors: their "
+                                          "names print as they are, and the check for people written given name "
+                                          "first leaves them alone.")
     outlet: Text | None = Field(default=None, description="Journal, magazine, website or series it appeared in.")
     publisher: Text | None = None
     date: PartialDate

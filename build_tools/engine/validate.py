@@ -685,11 +685,12 @@ def _check_author_names(graph: Graph) -> list[Finding]:
     findings = []
     for source in graph.sources.values():
         for index, name in enumerate(source.authors):
-            if looks_like_given_family(name):
+            if name not in source.organisations and looks_like_given_family(name):
                 *given, family = name.split()
                 findings.append(warning(
                     "author-name-order", f"author '{name}' looks like a person's name written given name first",
                     *_at(source, "authors", index),
                     hint=f"write people as 'Family, Given' ('{family}, {' '.join(given)}'), so that references "
-                         "print the family name first; an organisation's name stays as it is"))
+                         f"print the family name first; if it is an organisation, list it under organisations: "
+                         f"[\"{name}\"]"))
     return findings

@@ -109,14 +109,26 @@ def brief_html(graph: Graph, info: SiteInfo, citations: Citations | None = None)
         groups=finding_groups(graph, claims),
         recommendations=[(r, weakest_certainty(graph, r.claims), sum(graph.certainty_spread(r.claims).values()))
                          for r in recommendations],
-        left_out={"claims": len(graph.claims) - len(claims),
-                  "recommendations": len(graph.recommendations) - len(recommendations),
-                  "questions": len(graph.questions) - len(questions)},
+        left_out={"claims": len(graph.claims) - len(claims)},
+        kept=_what_is_kept(graph, len(claims), len(recommendations), len(questions)),
         open_in=[(where, [q for q in questions if q.open_in is where]) for where in OPEN_IN_ORDER],
         other_questions=[q for q in questions if q.open_in is None],
         references=[_reference(citations, source) for source in sources],
         contested=graph.is_contested, qualified=graph.is_qualified,
     )
+
+
+def _what_is_kept(graph: Graph, claims: int, recommendations: int, questions: int) -> list[str]:
+    """What the brief keeps of what it shortens: "3 of the synthesis's 500 claims (its headline findings)"…"""
+    kept = []
+    if claims < len(graph.claims):
+        which = "its headline findings" if any(c.headline for c in graph.claims.values()) else "the most certain"
+        kept.append(f"{claims} of the synthesis's {len(graph.claims)} claims ({which})")
+    if recommendations < len(graph.recommendations):
+        kept.append(f"the {recommendations} best-founded of its {len(graph.recommendations)} recommendations")
+    if questions < len(graph.questions):
+        kept.append(f"{questions} of its {len(graph.questions)} open questions")
+    return kept
 
 
 def _claims_shown(graph: Graph) -> list[Claim]:

@@ -16,12 +16,17 @@ import re
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 
-_TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.S)
-_HEAD = re.compile(r"<thead\b[^>]*>(.*?)</thead>", re.S)
-_BODY = re.compile(r"(<tbody\b[^>]*>)(.*?)(</tbody>)", re.S)
-_ROW = re.compile(r"(<tr\b[^>]*>)(.*?)(</tr>)", re.S)
-_CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", re.S)
-_SPAN = re.compile(r"""\bcolspan\s*=\s*["']?(\d+)""")
+_ATTRIBUTES = r"""((?:[^>"']|"[^"]*"|'[^']*')*)"""
+"""A tag's attributes, quoted values and all (a quoted value may hold ">")."""
+_TABLE = re.compile(r"<table\b" + _ATTRIBUTES + r">.*?</table>", re.S | re.I)
+_HEAD = re.compile(r"<thead\b" + _ATTRIBUTES + r">(.*?)</thead>", re.S | re.I)
+_BODY = re.compile(r"(<tbody\b" + _ATTRIBUTES + r">)(.*?)(</tbody>)", re.S | re.I)
+_ROW = re.compile(r"(<tr\b" + _ATTRIBUTES + r">)(.*?)(</tr>)", re.S | re.I)
+_CELL = re.compile(r"<(td|th)\b" + _ATTRIBUTES + r">(.*?)</\1>", re.S | re.I)
+_SPAN = re.compile(r"""(?<![\w-])colspan\s*=\s*["']?(\d+)""", re.I)
+_LEFT_ALONE = re.compile(r"""(?<![\w-])rowspan\s*=|<table\b""", re.I)
+"""A cell spanning rows shifts the columns of the rows below, and a table inside a table ends the match early:
+such tables keep their cells as they are."""
 _TAGS = re.compile(r"<[^>]+>")
 _HIDDEN = re.compile(r'<span class="ev-sr">.*?</span>', re.S)
 
@@ -34,32 +39,32 @@ def label_cells(page: str) -> str:
 def _label_table(match: re.Match[str]) -> str:
     table = match.group(0)
     head = _HEAD.search(table)
-    if head is None:
+    if head is None or _LEFT_ALONE.search(table, 6):
         return table
     labels: list[str] = []
-    for cell in _CELL.finditer(head.group(1)):
+    for cell in _CELL.finditer(head.group(2)):
         name = " ".join(html.unescape(_TAGS.sub(" ", _HIDDEN.sub("", cell.group(3)))).split())
         labels += [name] * _span(cell.group(2))
-    return _BODY.sub(lambda body: body.group(1) + _ROW.sub(lambda row: _label_row(row, labels), body.group(2))
-                     + body.group(3), table)
+    return _BODY.sub(lambda body: body.group(1) + _ROW.sub(lambda row: _label_row(row, labels), body.group(3))
+                     + body.group(4), table)
 
 
 def _label_row(row: re.Match[str], labels: list[str]) -> str:
     column = 0
     cells = []
     last = 0
-    inner = row.group(2)
+    inner = row.group(3)
     for cell in _CELL.finditer(inner):
         tag, attributes, content = cell.groups()
         span = _span(attributes)
         # A row's header cell titles its card: it needs no label.
-        label = labels[column] if tag == "td" and span == 1 and column < len(labels) else ""
+        label = labels[column] if tag.lower() == "td" and span == 1 and column < len(labels) else ""
         if label and "data-label" not in attributes:
             attributes += f' data-label="{html.escape(label, quote=True)}"'
         cells.append(inner[last:cell.start()] + f"<{tag}{attributes}>{content}</{tag}>")
         last = cell.end()
         column += span
-    return row.group(1) + "".join(cells) + inner[last:] + row.group(3)
+    return row.group(1) + "".join(cells) + inner[last:] + row.group(4)
 
 
 def _span(attributes: str) -> int:

@@ -18,6 +18,7 @@ _TEMPLATES: dict[str, str] = {
 id: {id}
 title: ""
 authors: []              # people as "Family, Given", e.g. ["Storey, John"]; organisations as named; [] if none
+# organisations: []      # which authors are organisations, e.g. ["Healthwatch England"]
 outlet: null             # journal, magazine, website or series
 publisher: null
 date: null               # YYYY, YYYY-MM or YYYY-MM-DD; null when unknown
@@ -101,7 +102,7 @@ audience:
 # An open question: what the evidence leaves unknown.
 id: {id}
 question: ""
-open_in: ""              # the-field (the documents say nobody knows yet) or these-documents
+# open_in: the-field     # the-field (the documents say nobody knows yet) or these-documents
                          # (they disagree or do not report it; other work may have answered it)
 why_open: ""
 claims:

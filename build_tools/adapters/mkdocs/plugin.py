@@ -120,7 +120,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         report = run(evidence, archive, history=history, cache=root / CACHE, method=self.method)
         errors = report.errors
         if errors:
-            BrokenRecords.failed = report.findings  # under `serve`, every page shows them until they are fixed
+            if self.command == "serve":
+                BrokenRecords.failed = report.findings  # every page shows them until they are fixed
             raise PluginError(f"the evidence records have {len(errors)} errors:\n" + format_text(report.findings))
         for finding in report.findings:
             if finding.severity is Severity.warning:
@@ -139,14 +140,14 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                         pages=frozenset(file.src_uri for file in files.documentation_pages()))
         # What record pages show besides records: site settings, git history, the templates themselves.
         inputs = (info, history.available, history.note, history.commits, templates_stamp())
-        kept_brief = ServeBrief.reusable(self.command)
+        kept_brief = ServeBrief.reusable(self.command, info)
         if kept_brief is not None:
             log.info("downloads/brief.pdf is the one made at the first build of this serve session: "
                      "`build` makes it from the records as they are")
         site = assemble(report.graph, info, history, formatter=self.formatter,
                         reuse=DirtyServe.reusable(report.graph, inputs), brief=kept_brief)
         DirtyServe.remember(report.graph, site.pages, inputs)
-        ServeBrief.remember(self.command, site.downloads)
+        ServeBrief.remember(self.command, info, site.downloads)
         self.json_ld = site.json_ld
         docs_dir = Path(config.docs_dir).resolve()
         for uri, content in site.download_files().items():

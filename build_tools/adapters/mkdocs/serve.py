@@ -25,6 +25,7 @@ from build_tools.engine.graph import Graph, affected
 from build_tools.engine.model import KINDS
 from build_tools.site.brief import BRIEF_NAME
 from build_tools.site.exports import Download
+from build_tools.site.info import SiteInfo
 from build_tools.site.render import TEMPLATES, GeneratedPage, page_uri
 
 log = logging.getLogger("mkdocs.plugins.evidence")
@@ -101,6 +102,8 @@ class BrokenRecords:
         """Wrap a ``LiveReloadServer``'s builder and WSGI application (only their public names are used)."""
         build: Callable[..., None] = server.builder
         page = Path(server.root) / ERROR_PAGE
+        cls.failed = cls.findings = None  # a new server starts clean, whatever an earlier one in this process saw
+        cls._building = False
 
         def builder(*args: Any, **kwargs: Any) -> None:
             with cls._built:
@@ -179,19 +182,27 @@ the site builds again. <code>python -m build_tools validate</code> prints the sa
 """
 
 class ServeBrief:
-    """``serve`` makes the printable brief once, at its first build, and keeps it for the rebuilds after an edit.
+    """``serve`` makes the printable brief once, at its first build, and keeps it for the rebuilds after an edit,
+    as long as the site's settings it prints (name, description, address, citation style) stay the same.
 
-    WeasyPrint lays out about ten A4 pages a second: 1 s for this site's brief, 18 s at 1,000 claims, where an
-    edit is otherwise served in about a second. The brief of ``build`` is always made from the records as they are.
+    WeasyPrint lays out about ten A4 pages a second: 1 s for this site's brief, where an edit is otherwise served
+    in about a second. The brief of ``build`` is always made from the records as they are.
     """
 
-    kept: ClassVar[Download | None] = None
+    kept: ClassVar[tuple[object, Download] | None] = None
+
+    @staticmethod
+    def _key(info: SiteInfo) -> object:
+        return (info.name, info.description, info.url, info.author, info.citation_style)
 
     @classmethod
-    def reusable(cls, command: str | None) -> Download | None:
-        return cls.kept if command == "serve" else None
+    def reusable(cls, command: str | None, info: SiteInfo) -> Download | None:
+        if command != "serve" or cls.kept is None or cls.kept[0] != cls._key(info):
+            return None
+        return cls.kept[1]
 
     @classmethod
-    def remember(cls, command: str | None, downloads: list[Download]) -> None:
+    def remember(cls, command: str | None, info: SiteInfo, downloads: list[Download]) -> None:
         if command == "serve":
-            cls.kept = next((d for d in downloads if d.name == BRIEF_NAME), None)
+            brief = next((d for d in downloads if d.name == BRIEF_NAME), None)
+            cls.kept = (cls._key(info), brief) if brief is not None else None

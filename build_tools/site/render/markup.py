@@ -52,12 +52,6 @@ REL = 'rel="noopener noreferrer"'
 """On every absolute link the templates write, so that ``external_links.add_rel`` has nothing left to do."""
 
 
-def table(header: list[str], rows: list[str]) -> Markup:
-    head = "".join(f"<th>{cell}</th>" for cell in header)
-    return Markup(f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n" + "\n".join(rows)
-                  + "\n</tbody>\n</table>")
-
-
 def quoted(quote: str) -> Markup:
     """A verbatim quote in double quotation marks. The source's own double marks inside it become single
     ones, as in print, so that a passage that opens or closes with a quotation never shows doubled marks."""
@@ -106,15 +100,14 @@ def reference_html(marked: str, addresses: list[str], link: tuple[str, str] | No
     return Markup(out.replace(TITLE_START, "").replace(TITLE_END, ""))
 
 
-def quote_cell(quote: str, locator: str | None = None, note: str | None = None, url: str | None = None,
+def quote_cell(quote: str, locator: str | None = None, url: str | None = None,
                elision_note: str | None = None) -> Markup:
+    """A quote in a list: the words, where in the source, a link that opens the passage, and what was left out."""
     out = str(quoted(quote))
     if locator:
         out += f" ({text(locator)})"
     if url and (deep := passage_link(url, quote)):
         out += f" · {deep}"
-    if note:
-        out += f"<br><em>Note:</em> {text(note)}"
     if elision_note:
         out += f"<br><em>Words left out:</em> {text(elision_note)}"
     return Markup(out)

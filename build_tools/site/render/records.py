@@ -124,16 +124,18 @@ class RecordPages:
         by_record: dict[tuple[str, str], tuple[Record, list[QuoteUse]]] = {}
         for use in uses:
             by_record.setdefault((use.record.kind, use.record.id), (use.record, []))[1].append(use)
-        sections: dict[str, list[tuple[Record, list[QuoteUse]]]] = {}
+        # keyed by theme id (two themes may share a title), then recommendations, then questions
+        sections: dict[tuple[int, str], tuple[str, list[tuple[Record, list[QuoteUse]]]]] = {}
         for record, its_uses in by_record.values():
             if isinstance(record, Claim):
                 theme = self.graph.themes.get(record.themes[0])
-                title = theme.title if theme else "Claims"
+                key, title = ((0, theme.title.lower() + "\0" + theme.id), theme.title) if theme else ((1, ""), "Claims")
+            elif record.kind == "recommendation":
+                key, title = (2, ""), "Recommendations"
             else:
-                title = "Recommendations" if record.kind == "recommendation" else "Open questions"
-            sections.setdefault(title, []).append((record, its_uses))
-        kinds_last = {"Recommendations": 1, "Open questions": 2}
-        return sorted(sections.items(), key=lambda item: (kinds_last.get(item[0], 0), item[0].lower()))
+                key, title = (3, ""), "Open questions"
+            sections.setdefault(key, (title, []))[1].append((record, its_uses))
+        return [sections[key] for key in sorted(sections)]
 
     @pass_context
     def claim_line(self, context: Any, claim: Claim) -> Markup:
