@@ -130,16 +130,25 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, list[int]]], seri
     )
 
 
+CHART_THEMES = 30
+"""Bars of the chart of claims by theme: past this many themes, the themes with most claims."""
+
+
 def claims_by_theme_chart(graph: Graph, chart_id: str = "claims-by-theme") -> Markup:
-    """Claims of each theme, stacked by certainty; themes with the most claims first."""
+    """Claims of each theme, stacked by certainty; themes with the most claims first (up to ``CHART_THEMES``)."""
     rows = []
     for theme in graph.themes.values():
         levels = Counter(claim.certainty for claim in graph.claims_by_theme.get(theme.id, []))
         rows.append((theme.title, [levels.get(level, 0) for level in CERTAINTY_ORDER]))
     rows.sort(key=lambda row: (-sum(row[1]), row[0].lower()))
-    return bar_chart(chart_id, "Claims by theme and certainty", rows, CERTAINTY_SERIES, ("claim", "claims"),
+    title, shown = "Claims by theme and certainty", ""
+    if len(rows) > CHART_THEMES:
+        title += f": the {CHART_THEMES} themes with most claims, of {len(rows):,}"
+        shown = f" Only the {CHART_THEMES} themes with most claims are shown."
+        rows = rows[:CHART_THEMES]
+    return bar_chart(chart_id, title, rows, CERTAINTY_SERIES, ("claim", "claims"),
                      "Each bar is a theme; its segments count the theme's claims by how certain they are, "
-                     "from high to very low. A claim can belong to several themes.")
+                     "from high to very low. A claim can belong to several themes." + shown)
 
 
 def sources_by_type_chart(graph: Graph, chart_id: str = "sources-by-type") -> Markup:

@@ -27,6 +27,7 @@ from build_tools.site.brief import BRIEF_NAME
 from build_tools.site.exports import Download
 from build_tools.site.info import SiteInfo
 from build_tools.site.render import TEMPLATES, GeneratedPage, page_uri
+from build_tools.site.render.paging import part_owner
 
 log = logging.getLogger("mkdocs.plugins.evidence")
 
@@ -53,8 +54,9 @@ class DirtyServe:
         old_graph, pages, _ = cls.previous
         stale = {page_uri(kind, record_id) for kind, record_id in affected(old_graph, graph)}
         record_pages = {page_uri(kind, record_id) for kind in KINDS for record_id in graph.by_kind(kind)}
-        return {uri: page for uri, page in pages.items()
-                if uri in record_pages and uri not in stale and isinstance(page, GeneratedPage)}
+        return {uri: page for uri, page in pages.items()  # a record page's later parts go with it
+                if (owner := part_owner(uri)) in record_pages and owner not in stale
+                and isinstance(page, GeneratedPage)}
 
     @classmethod
     def remember(cls, graph: Graph, pages: dict[str, GeneratedPage | str], inputs: object) -> None:

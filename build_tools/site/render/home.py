@@ -6,8 +6,11 @@ from collections import Counter
 from collections.abc import Collection
 from typing import Any
 
-from build_tools.engine.model import CERTAINTY_ORDER, Certainty, Claim, Source
+from build_tools.engine.model import CERTAINTY_ORDER, Certainty, Claim, Source, Theme
 from build_tools.site.render.addresses import EVIDENCE_MAP, SUMMARY_OF_FINDINGS, section_uri
+
+HOME_THEMES = 30
+"""Themes listed on the home page, at most."""
 
 
 class Home:
@@ -26,10 +29,19 @@ class Home:
                 "themes": len(g.themes), "recommendations": len(g.recommendations),
                 "questions": len(g.questions),
             },
-            "themes": self._sorted("theme", g.themes),  # type: ignore[arg-type]
+            "themes": self._home_themes(),
             "certainty_counts": Counter(c.certainty for c in g.claims.values()),
             "published": publication_span(g.sources.values()),
         }
+
+    def _home_themes(self) -> list[Theme]:
+        """The themes by title; past ``HOME_THEMES``, the themes with most claims (the themes index has them all)."""
+        themes: list[Theme] = self._sorted("theme", self.graph.themes)  # type: ignore[arg-type,assignment]
+        if len(themes) > HOME_THEMES:
+            largest = {t.id for t in sorted(themes, key=lambda t: -len(self.graph.claims_by_theme.get(t.id, [])))
+                       [:HOME_THEMES]}
+            themes = [theme for theme in themes if theme.id in largest]
+        return themes
 
     def _entry_points(self) -> list[tuple[str, str, str]]:
         """Where a reader starts: page, label, what it gives; hand-written pages only when the site has them."""

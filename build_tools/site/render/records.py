@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from jinja2 import pass_context
@@ -37,6 +37,7 @@ from build_tools.site.render.markup import (
     text,
 )
 from build_tools.site.render.page import GeneratedPage
+from build_tools.site.render.paging import ENTRIES_SIZE, LIST_SIZE, part_title, parts
 
 
 def weakest_certainty(graph: Graph, claim_ids: list[str]) -> Certainty:
@@ -118,14 +119,15 @@ class RecordPages:
         return Markup(f'<div class="ev-use">\n<p class="ev-use-record">{head}</p>\n'
                       f'<ul class="ev-use-quotes">\n' + "\n".join(items) + "\n</ul>\n</div>")
 
-    def quote_sections(self, uses: list[QuoteUse]) -> list[tuple[str, list[tuple[Record, list[QuoteUse]]]]]:
-        """Quotes grouped by the record that uses them, and the records by theme (a claim under its first
-        theme), then recommendations, then open questions: each record once, however many quotes it takes."""
+    def quote_entries(self, uses: list[QuoteUse]) -> list[tuple[tuple[int, str], str, Record, list[QuoteUse]]]:
+        """Quotes grouped by the record that uses them, each under its section's title: the records by theme
+        (a claim under its first theme), then recommendations, then open questions; each record once, however
+        many quotes it takes."""
         by_record: dict[tuple[str, str], tuple[Record, list[QuoteUse]]] = {}
         for use in uses:
             by_record.setdefault((use.record.kind, use.record.id), (use.record, []))[1].append(use)
         # keyed by theme id (two themes may share a title), then recommendations, then questions
-        sections: dict[tuple[int, str], tuple[str, list[tuple[Record, list[QuoteUse]]]]] = {}
+        entries: list[tuple[tuple[int, str], str, Record, list[QuoteUse]]] = []
         for record, its_uses in by_record.values():
             if isinstance(record, Claim):
                 theme = self.graph.themes.get(record.themes[0])
@@ -134,8 +136,9 @@ class RecordPages:
                 key, title = (2, ""), "Recommendations"
             else:
                 key, title = (3, ""), "Open questions"
-            sections.setdefault(key, (title, []))[1].append((record, its_uses))
-        return [sections[key] for key in sorted(sections)]
+            entries.append((key, title, record, its_uses))
+        entries.sort(key=lambda entry: entry[0])  # stable: records keep their order within a section
+        return entries
 
     @pass_context
     def claim_line(self, context: Any, claim: Claim) -> Markup:
@@ -149,20 +152,29 @@ class RecordPages:
         out += f" {qualified_marker()}" if self.graph.is_qualified(claim) else ""
         return Markup(out)
 
-    def record_page(self, kind: str, record_id: str) -> GeneratedPage:
+    def record_page(self, kind: str, record_id: str) -> dict[str, GeneratedPage]:
+        """The record's page by its docs path, and the later parts of its list when it is long (:mod:`.paging`):
+        a theme's claims with their quotes, a source's or a study's quoting records."""
         g = self.graph
         record = g.by_kind(kind)[record_id]
-        page = self.render(f"{kind}.html.j2", page_uri(kind, record_id), record.title_text, record=record,
-                           **self._context_for(record))
-        page.search = search_text(record)
-        if isinstance(record, Claim):
-            page.tags = [g.themes[t].title for t in record.themes if t in g.themes]
-        return page
+        base = page_uri(kind, record_id)
+        entries, context = self._context_for(record)
+        pages = {}
+        for part in parts(base, len(entries), ENTRIES_SIZE):
+            page = self.render(f"{kind}.html.j2", part.uri, part_title(record.title_text, part), record=record,
+                               part=part, **context, **self._part_context(record, part.take(entries)))
+            if part.number == 1:
+                page.search = search_text(record)
+            if isinstance(record, Claim):
+                page.tags = [g.themes[t].title for t in record.themes if t in g.themes]
+            pages[part.uri] = page
+        return pages
 
-    def _context_for(self, record: Record) -> dict[str, Any]:
+    def _context_for(self, record: Record) -> tuple[list[Any], dict[str, Any]]:
+        """What the record's page lists in parts (its entries), and what every part shows."""
         g = self.graph
         if isinstance(record, Claim):
-            return {
+            return [], {
                 "counts": {stance: g.evidence_count(record, stance) for stance in STANCE_ORDER},
                 "by_stance": {stance: entries for stance in STANCE_ORDER
                               if (entries := [e for e in record.evidence if e.stance is stance])},
@@ -172,27 +184,39 @@ class RecordPages:
             }
         if record.kind == "theme":
             claims = g.claims_by_theme.get(record.id, [])
-            by_certainty = {level: [c for c in claims if c.certainty is level] for level in CERTAINTY_ORDER}
+            ordered = [c for level in CERTAINTY_ORDER for c in claims if c.certainty is level]
             # From the per-claim indexes, so each theme costs its own claims, not the whole base.
             recommendations = {r.id: r for c in claims for r in g.recommendations_by_claim.get(c.id, [])}
             questions = {q.id: q for c in claims for q in g.questions_by_claim.get(c.id, [])}
-            return {
-                "by_certainty": {k: v for k, v in by_certainty.items() if v},
+            return ordered, {
                 "recommendations": [recommendations[k] for k in sorted(recommendations)],
                 "questions": [questions[k] for k in sorted(questions)],
-                "cited": self._cited(claims),
+                "shown": LIST_SIZE,
             }
         if record.kind == "source":
             study_reports = g.reports_by_study.get(record.study or "", [])
-            uses = g.quotes_by_source.get(record.id, [])
-            return {
-                "sections": self.quote_sections(uses),
+            return self.quote_entries(g.quotes_by_source.get(record.id, [])), {
                 "other_reports": [s for s in study_reports if s.id != record.id],
             }
         if record.kind == "study":
             reports = g.reports_by_study.get(record.id, [])
             uses = [use for source in reports for use in g.quotes_by_source.get(source.id, [])]
-            return {"reports": reports, "sections": self.quote_sections(uses)}
+            return self.quote_entries(uses), {"reports": reports}
+        return [], {}
+
+    def _part_context(self, record: Record, entries: Sequence[Any]) -> dict[str, Any]:
+        """What one part of a record's page lists: a theme's claims by certainty and the sources they cite;
+        a source's or study's quoting records, by section."""
+        if record.kind == "theme":
+            by_certainty: dict[Certainty, list[Claim]] = {}
+            for claim in entries:
+                by_certainty.setdefault(claim.certainty, []).append(claim)
+            return {"by_certainty": by_certainty, "cited": self._cited(list(entries))}
+        if record.kind in ("source", "study"):
+            sections: dict[tuple[int, str], tuple[str, list[tuple[Record, list[QuoteUse]]]]] = {}
+            for key, title, quoting, uses in entries:
+                sections.setdefault(key, (title, []))[1].append((quoting, uses))
+            return {"sections": list(sections.values())}
         return {}
 
     def _cited(self, claims: list[Claim]) -> list[Source]:

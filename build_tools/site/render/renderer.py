@@ -21,7 +21,6 @@ from build_tools.site.info import SiteInfo
 from build_tools.site.render.addresses import (
     CHANGELOG,
     DOWNLOADS_URI,
-    EVIDENCE_MAP,
     SUMMARY_OF_FINDINGS,
     TAGS_URI,
     href,
@@ -51,6 +50,7 @@ from build_tools.site.render.markup import (
     visually_hidden,
 )
 from build_tools.site.render.page import GeneratedPage, Heading, heading_in_template
+from build_tools.site.render.paging import LIST_SIZE, part_owner, part_title, parts
 from build_tools.site.render.records import RecordPages, best_founded_first
 from build_tools.site.render.references import References
 from build_tools.site.render.summary import SummaryOfFindings
@@ -70,6 +70,11 @@ Each claim carries its themes as tags.
 <!-- material/tags -->
 """
 """Markdown, unlike every other generated page: Material's tags plugin writes its listing into it."""
+
+TAGGED_MAX = 1000
+"""Up to this many (claim, tag) pairs, Material lists every claim under each tag; beyond, the tags page lists
+the themes, each with its count, and each theme's page lists its claims (a listing of every pair was 2.7 MB at
+10,000 claims)."""
 
 
 @cache
@@ -181,6 +186,16 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
             page.hide.append("toc")  # nothing to list: its tables and text take the table of contents' width
         return page
 
+    def render_parts(self, template: str, base_uri: str, title: str, items: list[Any], size: int = LIST_SIZE,
+                     **context: Any) -> dict[str, GeneratedPage]:
+        """A list of records as one page, or, when longer than ``size``, as parts of ``size`` (:mod:`.paging`):
+        the template gets its part's ``records`` and the ``part``, for the pager."""
+        pages = {}
+        for part in parts(base_uri, len(items), size):
+            pages[part.uri] = self.render(template, part.uri, part_title(title, part), records=part.take(items),
+                                          part=part, **context)
+        return pages
+
     def pages(self) -> dict[str, GeneratedPage | str]:
         """Every generated page: src_uri → its :class:`GeneratedPage` (or Markdown, for the tags page)."""
         g = self.graph
@@ -188,12 +203,18 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         # "Home" in the navigation, which already shows the site's name above it; the page's heading is the name.
         home = pages["index.md"] = self.render("home.html.j2", "index.md", "Home", **self._home_context())
         home.search = " ".join(filter(None, [self.info.name, self.info.description]))
-        pages[EVIDENCE_MAP] = self.render("evidence_map.html.j2", EVIDENCE_MAP, "Evidence map",
-                                               **self._map_context())
-        summary = pages[SUMMARY_OF_FINDINGS] = self.render(
-            "summary_of_findings.html.j2", SUMMARY_OF_FINDINGS, "Summary of findings", **self._summary_context())
+        pages.update(self.map_pages())
+        rows = self._summary_rows()
+        pages.update(self.render_parts("summary_of_findings.html.j2", SUMMARY_OF_FINDINGS, "Summary of findings",
+                                       rows, **self._summary_context(rows)))
+        summary = pages[SUMMARY_OF_FINDINGS]
+        assert isinstance(summary, GeneratedPage)
         summary.search = "Summary of findings: every claim's key message, certainty and the studies behind it."
-        pages[TAGS_URI] = TAGS_PAGE
+        if sum(len(claim.themes) for claim in g.claims.values()) <= TAGGED_MAX:
+            pages[TAGS_URI] = TAGS_PAGE
+        else:
+            pages.update(self.render_parts("tags.html.j2", TAGS_URI, "Claims by theme tag",
+                                           self._sorted("theme", g.themes)))
         changelog = pages[CHANGELOG] = self.render("changelog.html.j2", CHANGELOG, "Changelog",
                                                    **self._changelog_context())
         changelog.search = "What changed in the evidence base, newest first."
@@ -207,17 +228,28 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         record_pages = self._record_pages([(kind, record_id) for kind, records in collections.items()
                                            for record_id in records if page_uri(kind, record_id) not in self.reuse])
         record_pages.update(self.reuse)
+        parts_of: dict[str, list[str]] = {}
+        for uri in record_pages:
+            parts_of.setdefault(part_owner(uri), []).append(uri)
         for kind, records in collections.items():
-            uri = section_uri(kind)
             ordered = self._sorted(kind, records)
-            extra = {"orders": self.recommendation_orders(ordered), "bases": BASIS_ORDER} \
-                if kind == "recommendation" else {}
-            pages[uri] = self.render(f"{kind}_index.html.j2", uri, KINDS[kind].plural.capitalize(),
-                                     records=ordered, **extra)
+            pages.update(self.render_parts(f"{kind}_index.html.j2", section_uri(kind), KINDS[kind].plural.capitalize(),
+                                           ordered, **self._index_context(kind, ordered)))
             for record_id in records:
-                uri = page_uri(kind, record_id)
-                pages[uri] = record_pages[uri]
+                for uri in parts_of[page_uri(kind, record_id)]:
+                    pages[uri] = record_pages[uri]
         return pages
+
+    def _index_context(self, kind: str, ordered: list[Any]) -> dict[str, Any]:
+        if kind == "recommendation":
+            return {"orders": self.recommendation_orders(ordered), "bases": BASIS_ORDER}
+        if kind == "claim":
+            # Where each level of certainty starts, for a list split into pages: a filter by address.
+            starts: dict[Any, int] = {}
+            for index, claim in enumerate(ordered):
+                starts.setdefault(claim.certainty, index)
+            return {"certainty_starts": starts}
+        return {}
 
     def _record_pages(self, wanted: list[tuple[str, str]]) -> dict[str, GeneratedPage]:
         """The page of each (kind, id), by uri; many are rendered by worker processes (:mod:`.workers`),
@@ -236,6 +268,9 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
             return sorted(records.values(), key=lambda s: (s.date or "", s.title), reverse=True)  # type: ignore
         if kind == "recommendation":
             return best_founded_first(self.graph, records.values())  # type: ignore[arg-type,return-value]
+        if kind == "question":  # as the index groups them, so that each group runs on across its pages
+            return sorted(records.values(), key=lambda q: (  # type: ignore[attr-defined]
+                OPEN_IN_ORDER.index(q.open_in) if q.open_in else len(OPEN_IN_ORDER), q.title_text.lower()))
         return sorted(records.values(), key=lambda r: r.title_text.lower())
 
 
@@ -244,7 +279,8 @@ PARALLEL_MIN_PAGES = 1000
 
 
 def _render_record_pages(renderer: Renderer, wanted: list[tuple[str, str]]) -> list[tuple[str, GeneratedPage]]:
-    return [(page_uri(kind, record_id), renderer.record_page(kind, record_id)) for kind, record_id in wanted]
+    return [item for kind, record_id in wanted for item in renderer.record_page(kind, record_id).items()]
+
 
 
 def render_pages(graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,

@@ -55,6 +55,25 @@ def finding_row(graph: Graph, claim: Claim) -> FindingRow:
 class SummaryOfFindings:
     """Part of :class:`~build_tools.site.render.renderer.Renderer`: the summary of findings page's context."""
 
-    def _summary_context(self) -> dict[str, Any]:
-        ordered = finding_groups(self.graph)
-        return {"groups": ordered, "themes": [theme for theme, _ in ordered if theme is not None]}
+    def _summary_rows(self) -> list[tuple[Theme | None, FindingRow]]:
+        """Every row of the table, each under its group's theme, in the table's order (for paging)."""
+        return [(theme, row) for theme, rows in finding_groups(self.graph) for row in rows]
+
+    def _summary_context(self, rows: list[tuple[Theme | None, FindingRow]]) -> dict[str, Any]:
+        starts: dict[str, tuple[Theme | None, int, int]] = {}  # group → its theme, first row, rows
+        for index, (theme, _) in enumerate(rows):
+            key = theme.id if theme else ""
+            first = starts.get(key, (theme, index, 0))
+            starts[key] = (first[0], first[1], first[2] + 1)
+        return {"group_starts": list(starts.values()),
+                "regroup": regroup, "themes": [theme for theme, _, _ in starts.values() if theme is not None]}
+
+
+def regroup(rows: Iterable[tuple[Theme | None, FindingRow]]) -> list[tuple[Theme | None, list[FindingRow]]]:
+    """Consecutive rows of one theme as one group (a page of the table may start or end inside a group)."""
+    groups: list[tuple[Theme | None, list[FindingRow]]] = []
+    for theme, row in rows:
+        if not groups or groups[-1][0] is not theme:
+            groups.append((theme, []))
+        groups[-1][1].append(row)
+    return groups
