@@ -12,7 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from build_tools.engine.model import KINDS
+
 T = TypeVar("T")
+
+RECORD_FOLDERS = frozenset(kind.folder for kind in KINDS.values())
 
 LIST_SIZE = 100
 """Rows of a table of records (an index, the summary of findings) on one page: at 10,000 claims, a page of
@@ -38,8 +42,8 @@ def part_owner(uri: str) -> str:
     ``themes/x.md``, ``claims/pages/3.md`` → ``claims/index.md``."""
     folder, _, name = uri.rpartition("/")
     number = name.removesuffix(".md")
-    if not (folder and name.endswith(".md") and number.isdigit() and int(number) > 1):
-        return uri
+    if not (folder and name.endswith(".md") and number.isdigit() and int(number) > 1) or folder in RECORD_FOLDERS:
+        return uri  # not a later part; ``claims/2.md`` is the page of a claim whose id is 2
     if folder == "pages" or folder.endswith("/pages"):
         return folder.removesuffix("pages") + "index.md"
     return f"{folder}.md"
@@ -101,4 +105,4 @@ def parts(base_uri: str, total: int, size: int) -> list[Part]:
 
 def part_title(title: str, part: Part) -> str:
     """A list's title, and which page of it this is when it has several."""
-    return title if part.count == 1 else f"{title} (page {part.number} of {part.count})"
+    return title if part.number == 1 else f"{title} (page {part.number} of {part.count})"

@@ -23,6 +23,7 @@ from build_tools.engine.model import (
     Study,
     Theme,
 )
+from build_tools.site.render import paging
 from build_tools.site.render.addresses import page_uri
 from build_tools.site.render.markup import (
     STANCE_ORDER,
@@ -37,7 +38,7 @@ from build_tools.site.render.markup import (
     text,
 )
 from build_tools.site.render.page import GeneratedPage
-from build_tools.site.render.paging import ENTRIES_SIZE, LIST_SIZE, part_title, parts
+from build_tools.site.render.paging import part_title, parts
 
 
 def weakest_certainty(graph: Graph, claim_ids: list[str]) -> Certainty:
@@ -160,7 +161,7 @@ class RecordPages:
         base = page_uri(kind, record_id)
         entries, context = self._context_for(record)
         pages = {}
-        for part in parts(base, len(entries), ENTRIES_SIZE):
+        for part in parts(base, len(entries), paging.ENTRIES_SIZE):
             page = self.render(f"{kind}.html.j2", part.uri, part_title(record.title_text, part), record=record,
                                part=part, **context, **self._part_context(record, part.take(entries)))
             if part.number == 1:
@@ -191,7 +192,7 @@ class RecordPages:
             return ordered, {
                 "recommendations": [recommendations[k] for k in sorted(recommendations)],
                 "questions": [questions[k] for k in sorted(questions)],
-                "shown": LIST_SIZE,
+                "shown": paging.LIST_SIZE,
             }
         if record.kind == "source":
             study_reports = g.reports_by_study.get(record.study or "", [])

@@ -18,6 +18,7 @@ from build_tools.site.charts import claims_by_theme_chart, sources_by_type_chart
 from build_tools.site.citations import Citations
 from build_tools.site.exports import Download
 from build_tools.site.info import SiteInfo
+from build_tools.site.render import paging
 from build_tools.site.render.addresses import (
     CHANGELOG,
     DOWNLOADS_URI,
@@ -50,7 +51,7 @@ from build_tools.site.render.markup import (
     visually_hidden,
 )
 from build_tools.site.render.page import GeneratedPage, Heading, heading_in_template
-from build_tools.site.render.paging import LIST_SIZE, part_owner, part_title, parts
+from build_tools.site.render.paging import part_owner, part_title, parts
 from build_tools.site.render.records import RecordPages, best_founded_first
 from build_tools.site.render.references import References
 from build_tools.site.render.summary import SummaryOfFindings
@@ -186,12 +187,12 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
             page.hide.append("toc")  # nothing to list: its tables and text take the table of contents' width
         return page
 
-    def render_parts(self, template: str, base_uri: str, title: str, items: list[Any], size: int = LIST_SIZE,
+    def render_parts(self, template: str, base_uri: str, title: str, items: list[Any], size: int | None = None,
                      **context: Any) -> dict[str, GeneratedPage]:
         """A list of records as one page, or, when longer than ``size``, as parts of ``size`` (:mod:`.paging`):
         the template gets its part's ``records`` and the ``part``, for the pager."""
         pages = {}
-        for part in parts(base_uri, len(items), size):
+        for part in parts(base_uri, len(items), size or paging.LIST_SIZE):
             pages[part.uri] = self.render(template, part.uri, part_title(title, part), records=part.take(items),
                                           part=part, **context)
         return pages
