@@ -112,7 +112,7 @@ def generate(config_file: Path, out: Path, *, archive: Path | None = None, site_
     docs = out / DOCS
     hand_written = _copy_hand_written(project, report.graph, docs)
     written = len(hand_written)
-    for uri, content in site.download_files().items():
+    for uri, content in site.static_files().items():
         _write(docs, uri, content, hand_written)
         written += 1
     pages = {*hand_written, *site.pages}

@@ -15,7 +15,7 @@ from build_tools.site.brief import brief_download
 from build_tools.site.citations import Citations, Formatter
 from build_tools.site.exports import Download, build_exports
 from build_tools.site.info import SiteInfo
-from build_tools.site.render import DOWNLOADS_URI, GeneratedPage, redirect_map, render_pages
+from build_tools.site.render import DOWNLOADS_URI, GeneratedPage, Renderer, redirect_map
 from build_tools.site.structured_data import structured_data
 
 DOWNLOADS_DIR = DOWNLOADS_URI.rpartition("/")[0]
@@ -33,10 +33,14 @@ class SiteContent:
     """A ``<script type="application/ld+json">`` element for the page at each path that has one."""
     redirects: dict[str, str]
     """Former page → current page, for every alias of a renamed record."""
+    data_files: dict[str, str]
+    """Files the pages' scripts fetch (the filter index of a list split into parts), by path."""
 
-    def download_files(self) -> dict[str, str | bytes]:
-        """Each download's path in the docs tree and its content (bytes for the brief's PDF)."""
-        return {f"{DOWNLOADS_DIR}/{download.name}": download.content for download in self.downloads}
+    def static_files(self) -> dict[str, str | bytes]:
+        """Each file that is not a page, by its path in the docs tree: the downloads (bytes for the brief's PDF),
+        then the pages' data files."""
+        return {**{f"{DOWNLOADS_DIR}/{download.name}": download.content for download in self.downloads},
+                **self.data_files}
 
 
 def build_downloads(graph: Graph, info: SiteInfo, citations: Citations | None = None, *,
@@ -54,8 +58,10 @@ def assemble(graph: Graph, info: SiteInfo, history: History, *, formatter: Forma
     is a printable brief made by an earlier build (``serve``: it takes about 0.1 s a page)."""
     citations = Citations(graph, info, formatter, history)
     downloads = build_downloads(graph, info, citations, brief=brief)
+    renderer = Renderer(graph, info, history, citations=citations, downloads=downloads, reuse=reuse)
     return SiteContent(
-        pages=render_pages(graph, info, history, citations=citations, downloads=downloads, reuse=reuse),
+        pages=renderer.pages(),
+        data_files=renderer.data_files,
         downloads=downloads,
         json_ld=structured_data(graph, info, downloads, citations),
         redirects=redirect_map(graph),

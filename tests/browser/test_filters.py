@@ -80,13 +80,16 @@ def test_the_filters_work_after_instant_navigation_between_pages(page, site):
     page.wait_for_url("**/summary-of-findings/")
     form = page.locator("form.ev-filters")
     expect(form).to_be_visible()
-    form.locator("select[name=certainty]").select_option(next(iter(GRAPH.claims.values())).certainty.value
-                                                           .replace(" ", "-"))
-    assert len(_visible_claims(page)) < len(GRAPH.claims)
+    level = next(iter(GRAPH.claims.values())).certainty
+    form.locator("select[name=certainty]").select_option(level.value.replace(" ", "-"))
+    wanted = sum(1 for claim in GRAPH.claims.values() if claim.certainty is level)
+    assert len(_visible_claims(page)) == wanted < len(GRAPH.claims)
+    page.wait_for_url(f"**/summary-of-findings/?certainty={level.value.replace(' ', '-')}")  # the address keeps it
     page.locator(".md-nav a[href$='recommendations/']").first.click()
     page.wait_for_url("**/recommendations/")
     expect(page.locator("form.ev-filters")).to_be_visible()
     page.go_back()
-    page.wait_for_url("**/summary-of-findings/")
-    # a page shown again starts unfiltered
-    expect(page.locator("form.ev-filters output")).to_have_text(f"{len(GRAPH.claims)} shown")
+    page.wait_for_url("**/summary-of-findings/?certainty=*")
+    # the page shown again is filtered as its address says
+    expect(page.locator("form.ev-filters output")).to_have_text(f"{wanted} of {len(GRAPH.claims)} shown")
+    expect(page.locator("select[name=certainty]")).to_have_value(level.value.replace(" ", "-"))

@@ -150,7 +150,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         ServeBrief.remember(self.command, info, site.downloads)
         self.json_ld = site.json_ld
         docs_dir = Path(config.docs_dir).resolve()
-        for uri, content in site.download_files().items():
+        for uri, content in site.static_files().items():
             self._refuse_hand_written(files, uri, config)
             files.append(File.generated(config, uri, content=content))
         for uri, page in site.pages.items():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ from build_tools.site.render.markup import (
     visually_hidden,
 )
 from build_tools.site.render.page import GeneratedPage, Heading, heading_in_template
-from build_tools.site.render.paging import part_owner, part_title, parts
+from build_tools.site.render.paging import Part, part_owner, part_title, parts
 from build_tools.site.render.records import RecordPages, best_founded_first
 from build_tools.site.render.references import References
 from build_tools.site.render.summary import SummaryOfFindings
@@ -122,6 +123,8 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         self._titles: dict[tuple[str, str], Markup] = {}
         self._references: dict[str, str] = {}
         self._templates: dict[str, Template] = {}
+        self.data_files: dict[str, str] = {}
+        """Files beside the pages that their scripts fetch (the filter indexes of split lists), by docs path."""
         self.env = _environment()
         self.context: dict[str, Any] = dict(
             link=self.link, url=self.url, graph=graph, info=self.info,
@@ -188,14 +191,44 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         return page
 
     def render_parts(self, template: str, base_uri: str, title: str, items: list[Any], size: int | None = None,
+                     filters: Callable[[Any], dict[str, list[str]]] | None = None,
                      **context: Any) -> dict[str, GeneratedPage]:
         """A list of records as one page, or, when longer than ``size``, as parts of ``size`` (:mod:`.paging`):
-        the template gets its part's ``records`` and the ``part``, for the pager."""
+        the template gets its part's ``records`` and the ``part``, for the pager. ``filters`` gives an item's
+        values for each field of the list's filter form (as its rows' ``data-`` attributes carry them): a split
+        list then gets a ``filter_index`` (:meth:`_filter_index`)."""
         pages = {}
-        for part in parts(base_uri, len(items), size or paging.LIST_SIZE):
+        split = parts(base_uri, len(items), size or paging.LIST_SIZE)
+        index = self._filter_index(split, items, filters) if filters and len(split) > 1 else None
+        for part in split:
+            here = page_url(part.uri, self.info.directory_urls)
             pages[part.uri] = self.render(template, part.uri, part_title(title, part), records=part.take(items),
-                                          part=part, **context)
+                                          part=part, filter_index=index and href(here, index), **context)
         return pages
+
+    def _filter_index(self, split: list[Part], items: list[Any], filters: Callable[[Any], dict[str, list[str]]]) -> str:
+        """Where the rows of a list split into parts are, by the values its filter form offers: a compact JSON
+        file (``filters.json`` beside the list) that the form fetches when used, to say which other pages hold
+        matching rows. Values are given by index into each field's table of values."""
+        first = split[0]
+        folder = first.base_uri.removesuffix(".md").removesuffix("index").rstrip("/")
+        uri = f"{folder}/filters.json"
+        tables: dict[str, dict[str, int]] = {}
+        rows = []
+        for item in items:
+            row = []
+            for field, values in filters(item).items():
+                table = tables.setdefault(field, {})
+                row.append([table.setdefault(value, len(table)) for value in values])
+            rows.append(row)
+        self.data_files[uri] = json.dumps({
+            "size": first.size,
+            "pages": [href(uri, page_url(part.uri, self.info.directory_urls)) for part in split],
+            "fields": {field: list(table) for field, table in tables.items()},
+            "rows": rows,
+        }, separators=(",", ":"))
+        return uri
+
 
     def pages(self) -> dict[str, GeneratedPage | str]:
         """Every generated page: src_uri → its :class:`GeneratedPage` (or Markdown, for the tags page)."""
@@ -207,7 +240,7 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         pages.update(self.map_pages())
         rows = self._summary_rows()
         pages.update(self.render_parts("summary_of_findings.html.j2", SUMMARY_OF_FINDINGS, "Summary of findings",
-                                       rows, **self._summary_context(rows)))
+                                       rows, filters=summary_filters, **self._summary_context(rows)))
         summary = pages[SUMMARY_OF_FINDINGS]
         assert isinstance(summary, GeneratedPage)
         summary.search = "Summary of findings: every claim's key message, certainty and the studies behind it."
@@ -234,12 +267,19 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
             parts_of.setdefault(part_owner(uri), []).append(uri)
         for kind, records in collections.items():
             ordered = self._sorted(kind, records)
-            pages.update(self.render_parts(f"{kind}_index.html.j2", section_uri(kind), KINDS[kind].plural.capitalize(),
-                                           ordered, **self._index_context(kind, ordered)))
+            pages.update(self.render_parts(
+                f"{kind}_index.html.j2", section_uri(kind), KINDS[kind].plural.capitalize(), ordered,
+                filters=self._index_filters(kind), **self._index_context(kind, ordered)))
             for record_id in records:
                 for uri in parts_of[page_uri(kind, record_id)]:
                     pages[uri] = record_pages[uri]
         return pages
+
+    def _index_filters(self, kind: str) -> Callable[[Any], dict[str, list[str]]] | None:
+        """The values of a record index's filter form for each record, as its rows carry them."""
+        if kind == "recommendation":
+            return lambda r: {"basis": [r.basis.value], "lowest": [slug(self.weakest_certainty(r.claims).value)]}
+        return None
 
     def _index_context(self, kind: str, ordered: list[Any]) -> dict[str, Any]:
         if kind == "recommendation":
@@ -273,6 +313,17 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
             return sorted(records.values(), key=lambda q: (  # type: ignore[attr-defined]
                 OPEN_IN_ORDER.index(q.open_in) if q.open_in else len(OPEN_IN_ORDER), q.title_text.lower()))
         return sorted(records.values(), key=lambda r: r.title_text.lower())
+
+
+def slug(value: str) -> str:
+    """A value as ``data-`` attributes and filter forms carry it: ``very low`` → ``very-low``."""
+    return value.replace(" ", "-")
+
+
+def summary_filters(item: tuple[Any, Any]) -> dict[str, list[str]]:
+    """The values of the summary of findings' filters for one row: its claim's themes and certainty."""
+    claim = item[1].claim
+    return {"themes": list(claim.themes), "certainty": [slug(claim.certainty.value)]}
 
 
 PARALLEL_MIN_PAGES = 1000
