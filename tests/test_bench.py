@@ -264,3 +264,13 @@ def test_bench_reader_builds_both_sites_and_finds_the_title_word_with_materials_
                      result.stdout)
     assert (tmp_path / "claims-40" / "site" / "index.html").is_file()
     assert (tmp_path / "claims-40" / "plain-site" / "index.html").is_file()
+
+
+def test_a_page_that_did_not_load_misses_the_load_and_node_targets():
+    sizes = _figures()
+    sizes[0].sites[0].opened.append(Page("evidence-map/", 300_000, error="Timeout 120000ms exceeded."))
+    text, ok = reader_bench.report(sizes)
+    assert not ok
+    assert "MISSED  every page ≤ 20,000 DOM nodes at 40 claims (3 opened): most big/ 900, 1 not loaded" in text
+    assert ("MISSED  every page loads in ≤ 2 s at 40 claims (3 opened): slowest evidence-map/ did not load "
+            "(Timeout 120000ms exceeded.)") in text

@@ -5,7 +5,8 @@ fresh process: (a) PyYAML's C loader alone reading every record file; our
 validation with every quote verified, cold and after editing one claim; (b)
 plain MkDocs + Material building one plain Markdown page per record, with the
 same nav; and our site build. It prints each ratio to its baseline, growth per
-step in size, peak memory, and whether each target is met (exit 1 if not).
+step in size, peak memory, and whether each target is met (exit 1 if not). With ``--reader`` it also
+measures, in Chromium, what readers of both built sites get (:mod:`.reader_bench`).
 """
 
 from __future__ import annotations

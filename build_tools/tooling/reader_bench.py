@@ -368,7 +368,8 @@ def _verdicts(claims: int, site: SiteFigures, targets: dict[str, float]) -> list
     failed = [page for page in site.opened if page.load_ms is None]
     nodes = site.most_nodes
     verdicts.append((f"every page ≤ {targets['dom_nodes']:,.0f} DOM nodes at {claims} claims ({opened} opened): "
-                     + (f"most {_where(nodes.path)} {nodes.nodes:,}" if nodes else "none counted"),
+                     + (f"most {_where(nodes.path)} {nodes.nodes:,}" if nodes else "none counted")
+                     + (f", {len(failed)} not loaded" if failed else ""),
                      nodes is not None and not failed and (nodes.nodes or 0) <= targets["dom_nodes"]))
     slowest = site.slowest
     verdicts.append((f"every page loads in ≤ {targets['load']:g} s at {claims} claims ({opened} opened): "
