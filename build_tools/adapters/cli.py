@@ -106,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
                             "take seconds, five times as many (default: 2)")
     bench.add_argument("--serve", action="store_true",
                        help="also time `mkdocs serve --dirty` updating an edited claim (smallest size)")
+    bench.add_argument("--reader", action="store_true",
+                       help="also measure what readers get, in Chromium: largest page, DOM nodes, load time, "
+                            "search (ours and plain MkDocs + Material; with --no-build, on sites already built)")
 
     check = commands.add_parser("check", help="run everything CI runs: lint, validate, build, links, engines, tests")
     check.add_argument("--config-file", default=Path("mkdocs.yml"), type=Path)
@@ -142,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.repeat < 1:
             print("error: --repeat takes a number of runs, 1 or more", file=sys.stderr)
             return 2
-        return bench.main(sizes, args.work, args.seed, args.config_file, args.build, args.serve, args.repeat)
+        return bench.main(sizes, args.work, args.seed, args.config_file, args.build, args.serve, args.repeat,
+                          args.reader)
     if args.command == "check":
         from build_tools.tooling import check
 

@@ -5,7 +5,8 @@ fresh process: (a) PyYAML's C loader alone reading every record file; our
 validation with every quote verified, cold and after editing one claim; (b)
 plain MkDocs + Material building one plain Markdown page per record, with the
 same nav; and our site build. It prints each ratio to its baseline, growth per
-step in size, peak memory, and whether each target is met (exit 1 if not).
+step in size, peak memory, and whether each target is met (exit 1 if not). With ``--reader`` it also
+measures, in Chromium, what readers of both built sites get (:mod:`.reader_bench`).
 """
 
 from __future__ import annotations
@@ -368,8 +369,17 @@ def report(rows: list[Row], serve_seconds: float | None) -> tuple[str, bool]:
     return "\n".join(lines), all(ok for _, ok in verdicts)
 
 
-def main(sizes: list[int], work: Path, seed: int, config: Path, build: bool, serve: bool, repeat: int = 1) -> int:
+def main(sizes: list[int], work: Path, seed: int, config: Path, build: bool, serve: bool, repeat: int = 1,
+         reader: bool = False) -> int:
     work = work.resolve()  # the timed commands run inside each project's folder
+    if reader:
+        from build_tools.tooling import reader_bench
+
+        problem = reader_bench.browser_missing() or (None if build else next(
+            filter(None, (reader_bench.sites_missing(work / f"claims-{claims}") for claims in sizes)), None))
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
     work.mkdir(parents=True, exist_ok=True)
     print(f"… {', '.join(map(str, sizes))} claims, in turn", file=sys.stderr, flush=True)
     rows = bench_sizes([(work / f"claims-{claims}", claims) for claims in sizes], seed, config.resolve(), build,
@@ -379,8 +389,16 @@ def main(sizes: list[int], work: Path, seed: int, config: Path, build: bool, ser
         print(f"… serve, {sizes[0]} claims", file=sys.stderr, flush=True)
         serve_seconds = serve_update(work / f"claims-{sizes[0]}", edits=VALIDATION_RUNS * repeat)
     text, ok = report(rows, serve_seconds)
+    if reader:
+        folders = [(work / f"claims-{claims}", claims) for claims in sizes]
+        problem = None if build else next(filter(None, (reader_bench.sites_missing(f) for f, _ in folders)), None)
+        if problem:  # the base was written anew, and its sites with it
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
+        reader_text, reader_ok = reader_bench.report(reader_bench.measure_sizes(folders))
+        text, ok = f"{text}\n\n{reader_text}", ok and reader_ok
     print(f"python -m build_tools bench --sizes {','.join(map(str, sizes))} --seed {seed} --repeat {repeat}"
-          f"{'' if build else ' --no-build'}{' --serve' if serve else ''}")
+          f"{'' if build else ' --no-build'}{' --serve' if serve else ''}{' --reader' if reader else ''}")
     print(f"each figure the best of {repeat} {'run' if repeat == 1 else 'runs'}, "
           f"those of validation and serve of {VALIDATION_RUNS * repeat}")
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
