@@ -9,9 +9,9 @@ import re
 import shutil
 import sys
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
