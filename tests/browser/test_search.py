@@ -1,5 +1,6 @@
 """Search as a reader uses it, in Chromium, on a small site with the project's search settings and contributor guide:
-a page whose title matches comes before pages that match only through a tag, and the guide is not searched."""
+a page whose title matches comes before pages that match only through a tag, and the guide is not searched.
+Material's search box is answered from Pagefind's index (build_tools/adapters/mkdocs/search.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -27,7 +29,7 @@ GUIDE_ONLY = "Naylor"
 
 
 @pytest.fixture(scope="module")
-def search_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def search_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, SiteServer]]:
     project = Project(tmp_path_factory.mktemp("search"))
     write_site_base(project)
     shutil.copy(ROOT / "CONTRIBUTING.md", project.root / "CONTRIBUTING.md")
@@ -48,9 +50,14 @@ def search_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert GUIDE_ONLY in (project.root / "site" / "contributing" / "index.html").read_text(encoding="utf-8")
     server.start()
     try:
-        yield server.url
+        yield project.root / "site", server
     finally:
         server.close()
+
+
+@pytest.fixture(scope="module")
+def search_site(search_project: tuple[Path, SiteServer]) -> str:
+    return search_project[1].url
 
 
 def _search(page: Any, url: str, words: str) -> Any:
@@ -76,3 +83,37 @@ def test_the_contributor_guide_is_left_out_of_readers_searches(page, search_site
     expect(page.locator(".md-search-result__meta")).to_have_text(re.compile(r"no matching", re.I))
     expect(results).to_have_count(0)
     assert page.locator(".md-search-result a[href*='contributing']").count() == 0
+
+
+def test_the_site_has_a_pagefind_index_and_no_documents_in_search_index_json(search_project):
+    site, _ = search_project
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["docs"] == [] and index["config"]["fields"]["title"] == {"boost": 1000}
+    assert (site / "pagefind" / "pagefind.js").is_file() and any((site / "pagefind" / "fragment").iterdir())
+    worker = re.search(r'"search": *"([^"]+)"', (site / "index.html").read_text(encoding="utf-8"))
+    assert worker and worker[1].endswith("workers/search.pagefind.js") and (site / worker[1]).is_file()
+
+
+def test_a_search_from_the_address_finds_the_theme_first_and_asks_only_the_local_server(context, search_project):
+    _, server = search_project
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    page.goto(server.url + "?q=autonomy")
+    results = page.locator(".md-search-result__item > a.md-search-result__link")
+    expect(results.first).to_have_attribute("href", re.compile(r"/themes/autonomy/$"))
+    expect(page.locator(".md-search-result__meta")).to_have_text(re.compile(r"4 matching documents", re.I))
+    page.wait_for_load_state("networkidle")
+    paths = {urlsplit(url).path for url in requests}
+    assert any(path.startswith("/pagefind/fragment/") for path in paths), paths
+    foreign = sorted({url for url in requests if urlsplit(url).netloc != server.host})
+    assert not foreign, "requests to other hosts:\n" + "\n".join(foreign)
+
+
+def test_a_claim_is_found_by_its_words_and_the_lists_that_name_it_are_not(page, search_site):
+    results = _search(page, search_site, "quickly")
+    expect(results.first).to_have_attribute("href", re.compile(r"/claims/change-is-quick/"))
+    expect(results.first).to_contain_text("Doctors on the boards can change services quickly")
+    hrefs = results.evaluate_all("links => links.map(link => new URL(link.href).pathname)")
+    assert "/claims/" not in hrefs and "/themes/autonomy/" not in hrefs and "/summary-of-findings/" not in hrefs
+

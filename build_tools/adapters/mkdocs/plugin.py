@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from build_tools.adapters.includes import archived_copies, link_out_of, refused_include, snippet_names
+from build_tools.adapters.mkdocs import search
 from build_tools.adapters.mkdocs.pages import RenderedPage
 from build_tools.adapters.mkdocs.serve import BrokenRecords, DirtyServe, ServeBrief, templates_stamp
 from build_tools.adapters.mkdocs.staging import StagedSite
@@ -76,6 +78,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.warned_search = False
         self.method = Method()
         self.archive: Path | None = None
+        self.pagefind = False  # Material's search box answered from a Pagefind index (search.py)
 
     def _root(self, config: MkDocsConfig) -> Path:
         return Path(config.config_file_path or ".").resolve().parent
@@ -164,6 +167,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             DirtyServe.skip_if_unchanged(file, page)
             files.append(file)
         self._add_redirects(config, site.redirects)
+        # `serve` keeps Material's lunr index: Pagefind takes about 9 s to index 10,000 claims, at every save.
+        self.pagefind = self.command != "serve" and self._search_entries(config) is not None
+        if self.pagefind:
+            files.append(File.generated(config, search.WORKER, abs_src_path=str(search.WORKER_SOURCE)))
         return files
 
     @staticmethod
@@ -277,12 +284,27 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         script = self.json_ld.get(page.file.src_uri)  # generated pages only: no hand-written page shadows one
         if script and "</head>" in output:
             output = output.replace("</head>", f"{script}\n</head>", 1)
+        if self.pagefind:
+            output = search.point_at_worker(output, page.file.src_uri)
         return add_rel(output, done=page.content if isinstance(page, RenderedPage) and page.content else "")
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
-        return add_rel(output_content) if template_name.endswith(".html") else output_content  # 404.html
+        if not template_name.endswith(".html"):
+            return output_content
+        if self.pagefind:
+            output_content = search.point_at_worker(output_content, template_name)
+        return add_rel(output_content)  # 404.html
 
+    # After Material's search plugin has written its index: it is replaced by Pagefind's.
+    @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        entries = self._search_entries(config) if self.pagefind else None
+        if entries is not None:
+            started = time.perf_counter()
+            plugin = next(config.plugins[name] for name in SEARCH_PLUGINS if name in config.plugins)
+            settings = {key: plugin.config[key] for key in ("lang", "separator", "pipeline", "fields")}
+            count = search.write_index(entries, settings, Path(config.site_dir))
+            log.info(f"search: {count} entries indexed with Pagefind in {time.perf_counter() - started:.1f} s")
         if self.site:
             self.site.complete = True  # strict mode may still abort the build after this event
 
