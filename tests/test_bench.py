@@ -180,6 +180,12 @@ def test_the_reader_report_judges_our_site_only_and_names_the_page_over_a_target
     assert "MISSED  every HTML page ≤ 300 KB at 40 claims: largest big/ 400 KB, 1 of 2 over" in text
     text, ok = reader_bench.report(_figures(seconds=None, fetched=10))
     assert not ok and "MISSED  search 'tolu': first result ≤ 1.5 s at 40 claims: no result within 120 s" in text
+    # what search itself fetches is judged; the page's own files (a sitemap, scripts) are shown beside it
+    text, ok = reader_bench.report(_figures(fetched=3_000_000, for_search=400_000))
+    assert ok and "met     search fetches ≤ 2.00 MB for its first result at 40 claims: 400 KB of its index and " \
+                  "worker, 3.00 MB in all with the page" in text, text
+    text, ok = reader_bench.report(_figures(fetched=3_000_000, for_search=2_500_000))
+    assert not ok and "MISSED  search fetches" in text
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +208,8 @@ def test_the_reader_measurement_finds_the_largest_page_the_most_nodes_and_the_se
     assert search is not None and search.seconds is not None and search.seconds > 0
     home = (site / "index.html").stat().st_size + (site / "search" / "index.json").stat().st_size
     assert search.fetched > home  # both responses, with their headers
+    index = (site / "search" / "index.json").stat().st_size
+    assert index < search.for_search < index + 1_000 and search.for_search < search.fetched  # the page is not search
     text, ok = reader_bench.report([SizeFigures(40, [figures, figures])])
     assert not ok
     assert f"MISSED  every HTML page ≤ 500 KB at 40 claims: largest big/ {figures.largest.bytes / 1e3:.0f} KB, " \

@@ -67,6 +67,7 @@ class Search:
     seconds: float | None  # None: no result within SEARCH_TIMEOUT
     fetched: int           # bytes sent by the server (all responses, headers included) until the first result
     waited: float = SEARCH_TIMEOUT  # seconds waited for a result
+    for_search: int = 0    # of those, the bytes of search's own files (SEARCH_PATHS): its index and worker
 
 
 @dataclass
@@ -171,24 +172,31 @@ def title_word(evidence: Path) -> str:
     return max(words, key=len).lower()
 
 
+SEARCH_PATHS = re.compile(r"^/(?:search/|pagefind[^/]*/|assets/javascripts/workers/)")
+"""What a site fetches to search: Material's index and worker (lunr), or our worker and Pagefind's indexes."""
+
+
 class _Counter:
-    """Bytes written to the sockets of one server."""
+    """Bytes written to the sockets of one server: in all, and those of the files search fetches."""
 
     def __init__(self) -> None:
         self.bytes = 0
+        self.search_bytes = 0
         self._lock = threading.Lock()
 
-    def add(self, count: int) -> None:
+    def add(self, count: int, path: str) -> None:
         with self._lock:
             self.bytes += count
+            if SEARCH_PATHS.match(path):
+                self.search_bytes += count
 
 
 class _CountingWriter:
-    def __init__(self, file: Any, counter: _Counter) -> None:
-        self._file, self._counter = file, counter
+    def __init__(self, file: Any, counter: _Counter, handler: Any) -> None:
+        self._file, self._counter, self._handler = file, counter, handler
 
     def write(self, data: bytes) -> int:
-        self._counter.add(len(data))
+        self._counter.add(len(data), getattr(self._handler, "path", "") or "")
         return self._file.write(data)
 
     def __getattr__(self, name: str) -> Any:
@@ -200,7 +208,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        self.wfile = _CountingWriter(self.wfile, self.counter)  # type: ignore[assignment]
+        self.wfile = _CountingWriter(self.wfile, self.counter, self)  # type: ignore[assignment]
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -280,14 +288,14 @@ def time_search(browser: Any, url: str, counter: _Counter, word: str, timeout: f
     try:
         context.add_init_script(_WATCH_RESULTS)
         tab = context.new_page()
-        before = counter.bytes
+        before, before_search = counter.bytes, counter.search_bytes
         try:
             tab.goto(f"{url}?q={word}", wait_until="commit", timeout=timeout * 1000)
             tab.wait_for_function("() => window.__firstResult !== null", polling=20, timeout=timeout * 1000)
         except Exception:  # no result in time: reported as missing, with what was fetched meanwhile
-            return Search(word, None, counter.bytes - before, timeout)
-        fetched = counter.bytes - before
-        return Search(word, float(tab.evaluate("() => window.__firstResult")) / 1000, fetched, timeout)
+            return Search(word, None, counter.bytes - before, timeout, counter.search_bytes - before_search)
+        fetched, for_search = counter.bytes - before, counter.search_bytes - before_search
+        return Search(word, float(tab.evaluate("() => window.__firstResult")) / 1000, fetched, timeout, for_search)
     finally:
         context.close()
 
@@ -332,7 +340,7 @@ def report(sizes: list[SizeFigures], targets: dict[str, float] | None = None) ->
     """The table of both sites' figures and the verdict on each target (our site's only)."""
     targets = {**TARGETS, **(targets or {})}
     lines = [f"claims  site   HTML pages  {'largest HTML':<30}  {'most DOM nodes':<30}  {'slowest load':<32}  "
-             "search: first result  fetched"]
+             "search: first result  fetched (for search)"]
     verdicts: list[tuple[str, bool]] = []
     for size in sizes:
         for site in size.sites:
@@ -346,7 +354,7 @@ def report(sizes: list[SizeFigures], targets: dict[str, float] | None = None) ->
                 f"{(f'{nodes.nodes:,} {_where(nodes.path)}' if nodes else '-'):<30}  {load:<32}  "
                 + (f"{'-':>21}  -" if search is None else
                    f"{(f'{search.seconds:.2f} s' if search.seconds is not None else 'none'):>21}  "
-                   f"{_size(search.fetched)}"))
+                   f"{_size(search.fetched)} ({_size(search.for_search)})"))
         verdicts += _verdicts(size.claims, size.sites[0], targets)
     word = next((site.search.word for size in sizes for site in size.sites if site.search), None)
     lines.append("")
@@ -387,7 +395,9 @@ def _verdicts(claims: int, site: SiteFigures, targets: dict[str, float]) -> list
                          + (f"{search.seconds:.2f} s" if search.seconds is not None
                             else f"no result within {search.waited:g} s"),
                          search.seconds is not None and search.seconds <= targets["search"]))
-        verdicts.append((f"search fetches ≤ {_size(int(targets['search_bytes']))} at {claims} claims: "
-                         f"{_size(search.fetched)}" + ("" if search.seconds is not None else " (no result)"),
-                         search.fetched <= targets["search_bytes"]))
+        verdicts.append((f"search fetches ≤ {_size(int(targets['search_bytes']))} for its first result at "
+                         f"{claims} claims: {_size(search.for_search)} of its index and worker, "
+                         f"{_size(search.fetched)} in all with the page"
+                         + ("" if search.seconds is not None else " (no result)"),
+                         search.for_search <= targets["search_bytes"]))
     return verdicts

@@ -117,3 +117,60 @@ def test_a_claim_is_found_by_its_words_and_the_lists_that_name_it_are_not(page, 
     hrefs = results.evaluate_all("links => links.map(link => new URL(link.href).pathname)")
     assert "/claims/" not in hrefs and "/themes/autonomy/" not in hrefs and "/summary-of-findings/" not in hrefs
 
+
+
+@pytest.fixture(scope="module")
+def batched_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, SiteServer]]:
+    """The small site with its record pages indexed in batches of three, as a large site's are, and three results
+    listed of a query's (built in this process, so that these can be made small)."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from build_tools.adapters.mkdocs import search
+
+    project = Project(tmp_path_factory.mktemp("batched"))
+    write_site_base(project)
+    server = SiteServer(project.root / "site")
+    config = project.root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("http://127.0.0.1:8000/", server.url),
+                      encoding="utf-8")
+    patch = pytest.MonkeyPatch()
+    patch.setattr(search, "BATCH", 3)
+    patch.setattr(search, "FIRST_RESULTS", 1)
+    patch.setattr(search, "LISTED_RESULTS", 3)
+    try:
+        settings = load_config(str(config), site_dir=str(project.root / "site"), strict=True)
+        settings.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build(settings)
+        finally:
+            settings.plugins.on_shutdown()
+    finally:
+        patch.undo()
+    server.start()
+    try:
+        yield project.root / "site", server
+    finally:
+        server.close()
+
+
+def test_a_site_indexed_in_batches_is_searched_across_all_of_them(context, batched_site):
+    """Pagefind holds what it indexes in memory: a large site's record pages are indexed in batches, each an
+    index of its own, and the search box searches them all as one."""
+    site, server = batched_site
+    folders = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["config"]["indexes"]
+    assert len(folders) > 2 and folders[0] == "pagefind"
+    assert all((site / folder / "pagefind-entry.json").is_file() for folder in folders)
+    page = context.new_page()
+    page.goto(server.url + "?q=autonomy")
+    # the theme and the three claims tagged with it match, from several batches; the best three are listed, and
+    # the count says how many matched (the order across batches of three pages is Pagefind's to choose: a word's
+    # rarity is judged in each batch)
+    expect(page.locator(".md-search-result__meta")).to_have_text("4 matching documents, the best 3 listed")
+    results = page.locator(".md-search-result__item > a.md-search-result__link")
+    expect(results).to_have_count(3)
+    found = {urlsplit(href).path for href in results.evaluate_all("links => links.map(link => link.href)")}
+    assert found <= {"/themes/autonomy/", *(f"/claims/{c}/" for c in ("boards-feel-freer", "change-is-quick",
+                                                                       "effect-unknown"))}, found
+    page.goto(server.url + "?q=quickly")
+    expect(results.first).to_have_attribute("href", re.compile(r"/claims/change-is-quick/"))

