@@ -61,6 +61,8 @@ def test_a_small_synthesis_has_no_pager_and_no_later_parts(graph):
     assert all(part_owner(uri) == uri for uri in pages)
     assert "<!-- material/tags -->" in pages[TAGS_URI]
     assert "ev-chip" in pages["evidence-map.md"].body  # the map shows every claim
+    assert not any(uri.endswith("/map.md") for uri in pages)
+    assert "evidence map of this theme" not in pages["themes/autonomy.md"].body
 
 
 def test_long_lists_are_split_into_parts_that_together_list_every_record(graph, monkeypatch):
@@ -128,6 +130,7 @@ def test_a_large_evidence_map_counts_each_theme_and_maps_each_theme_on_its_own_p
         theme_map = pages[f"themes/{theme_id}/map.md"].body
         assert {m for m in _links(theme_map, "claims")} == {c.id for c in claims}
         assert "ev-chip" in theme_map
+        assert '<a href="map/">evidence map of this theme</a>' in pages[f"themes/{theme_id}.md"].body
 
 
 def test_past_a_thousand_tagged_claims_the_tags_page_lists_the_themes(graph, monkeypatch):

@@ -56,7 +56,8 @@ class EvidenceMap:
         shared = {"cells": cells, "stances": {key: sorted(value, key=STANCE_ORDER.index)
                                               for key, value in stances.items()},
                   "columns_by_theme": {t: sorted(keys, key=order.__getitem__) for t, keys in by_theme.items()}}
-        if sum(len(claims) for claims in cells.values()) <= MAP_CHIPS:
+        self.theme_maps = sum(len(claims) for claims in cells.values()) > MAP_CHIPS
+        if not self.theme_maps:
             return {EVIDENCE_MAP: self.render(
                 "evidence_map.html.j2", EVIDENCE_MAP, "Evidence map", themes=themes, of_theme=None,
                 columns=self._labelled(columns, EVIDENCE_MAP), grid=len(themes) * len(columns) <= MAP_CELLS, **shared)}

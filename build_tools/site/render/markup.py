@@ -146,6 +146,11 @@ def visually_hidden(value: str) -> Markup:
     return Markup(f'<span class="ev-sr">{text(value)}</span>')
 
 
+def slug(value: str) -> str:
+    """A value as ``data-`` attributes and filter forms carry it: ``very low`` → ``very-low``."""
+    return value.replace(" ", "-")
+
+
 def stance_label(stance: Stance) -> Markup:
     return Markup(f'<span class="ev-stance ev-stance-{stance.value}">{stance.value}</span>')
 

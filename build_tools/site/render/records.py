@@ -25,6 +25,7 @@ from build_tools.engine.model import (
 )
 from build_tools.site.render import paging
 from build_tools.site.render.addresses import page_uri
+from build_tools.site.render.evidence_map import theme_map_uri
 from build_tools.site.render.markup import (
     STANCE_ORDER,
     certainty_badge,
@@ -193,6 +194,7 @@ class RecordPages:
                 "recommendations": [recommendations[k] for k in sorted(recommendations)],
                 "questions": [questions[k] for k in sorted(questions)],
                 "shown": paging.LIST_SIZE,
+                "theme_map": theme_map_uri(record.id) if self.theme_maps else None,
             }
         if record.kind == "source":
             study_reports = g.reports_by_study.get(record.study or "", [])

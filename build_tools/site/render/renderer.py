@@ -46,6 +46,7 @@ from build_tools.site.render.markup import (
     passage_link,
     qualified_marker,
     quoted,
+    slug,
     source_type_label,
     stance_label,
     text,
@@ -55,7 +56,7 @@ from build_tools.site.render.page import GeneratedPage, Heading, heading_in_temp
 from build_tools.site.render.paging import Part, part_owner, part_title, parts
 from build_tools.site.render.records import RecordPages, best_founded_first
 from build_tools.site.render.references import References
-from build_tools.site.render.summary import SummaryOfFindings
+from build_tools.site.render.summary import SummaryOfFindings, summary_filters
 from build_tools.site.table_labels import label_cells
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -123,6 +124,8 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         self._titles: dict[tuple[str, str], Markup] = {}
         self._references: dict[str, str] = {}
         self._templates: dict[str, Template] = {}
+        self.theme_maps = False
+        """Whether each theme has a map of its own (an aggregated evidence map), set by :meth:`map_pages`."""
         self.data_files: dict[str, str] = {}
         """Files beside the pages that their scripts fetch (the filter indexes of split lists), by docs path."""
         self.env = _environment()
@@ -229,7 +232,6 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         }, separators=(",", ":"))
         return uri
 
-
     def pages(self) -> dict[str, GeneratedPage | str]:
         """Every generated page: src_uri → its :class:`GeneratedPage` (or Markdown, for the tags page)."""
         g = self.graph
@@ -313,17 +315,6 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
             return sorted(records.values(), key=lambda q: (  # type: ignore[attr-defined]
                 OPEN_IN_ORDER.index(q.open_in) if q.open_in else len(OPEN_IN_ORDER), q.title_text.lower()))
         return sorted(records.values(), key=lambda r: r.title_text.lower())
-
-
-def slug(value: str) -> str:
-    """A value as ``data-`` attributes and filter forms carry it: ``very low`` → ``very-low``."""
-    return value.replace(" ", "-")
-
-
-def summary_filters(item: tuple[Any, Any]) -> dict[str, list[str]]:
-    """The values of the summary of findings' filters for one row: its claim's themes and certainty."""
-    claim = item[1].claim
-    return {"themes": list(claim.themes), "certainty": [slug(claim.certainty.value)]}
 
 
 PARALLEL_MIN_PAGES = 1000

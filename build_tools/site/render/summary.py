@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from build_tools.engine.graph import Graph
 from build_tools.engine.model import CERTAINTY_ORDER, Claim, Source, Study, Theme
+from build_tools.site.render.markup import slug
 
 
 class FindingRow(NamedTuple):
@@ -67,6 +68,12 @@ class SummaryOfFindings:
             starts[key] = (first[0], first[1], first[2] + 1)
         return {"group_starts": list(starts.values()),
                 "regroup": regroup, "themes": [theme for theme, _, _ in starts.values() if theme is not None]}
+
+
+def summary_filters(item: tuple[Theme | None, FindingRow]) -> dict[str, list[str]]:
+    """The values of the summary of findings' filters for one row (as its ``data-`` attributes carry them)."""
+    claim = item[1].claim
+    return {"themes": list(claim.themes), "certainty": [slug(claim.certainty.value)]}
 
 
 def regroup(rows: Iterable[tuple[Theme | None, FindingRow]]) -> list[tuple[Theme | None, list[FindingRow]]]:
