@@ -14,6 +14,7 @@ from test_site import write_site_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
+from build_tools.engine.model import CERTAINTY_ORDER
 from build_tools.site.render import TAGS_URI, paging, render_pages, renderer
 from build_tools.site.render import evidence_map as evidence_map_module
 from build_tools.site.render.paging import part_owner, part_uri, parts
@@ -169,3 +170,31 @@ def test_a_synthesis_of_a_thousand_claims_builds_strict_with_every_page_light(tm
     assert (site / "summary-of-findings" / "2" / "index.html").is_file()
     evidence_map = (site / "evidence-map" / "index.html").read_text(encoding="utf-8")
     assert "ev-chip" not in evidence_map and 'href="../themes/' in evidence_map
+
+
+def test_the_home_page_and_its_chart_stay_short_however_many_themes_and_headlines(project, monkeypatch):
+    from build_tools.site import charts
+    from build_tools.site.render import home
+
+    write_site_base(project)
+    project.write("theme", "engagement", "id: engagement\ntitle: Engagement\nsummary: Few claims so far.\n")
+    claim = project.evidence / "claims" / "effect-unknown.yaml"
+    claim.write_text(claim.read_text(encoding="utf-8").replace("themes: [autonomy]", "themes: [engagement]"),
+                     encoding="utf-8")
+    graph = build_graph(load_evidence(project.evidence))
+    assert len(graph.claims_by_theme["engagement"]) < len(graph.claims_by_theme["autonomy"])
+    for claim_id, claim in graph.claims.items():  # every claim a headline finding
+        graph.claims[claim_id] = claim.model_copy(update={"headline": True})
+    monkeypatch.setattr(home, "HOME_HEADLINES", 1)
+    monkeypatch.setattr(home, "HOME_THEMES", 1)
+    monkeypatch.setattr(charts, "CHART_THEMES", 1)
+    body = render_pages(graph)["index.md"].body
+    key_messages = re.findall(r'<a class="ev-more" href="claims/([a-z0-9-]+)/"', body)
+    most_certain = min(graph.claims.values(), key=lambda c: (CERTAINTY_ORDER.index(c.certainty), c.title_text))
+    assert key_messages == [most_certain.id]
+    assert f"And {len(graph.claims) - 1} more headline findings, less certain than these" in body
+    largest = max(graph.themes, key=lambda t: len(graph.claims_by_theme.get(t, [])))
+    themes = body[body.index('id="themes"'):body.index('id="how-certain-is-the-evidence"')]
+    assert _links(themes, "themes") == {largest}
+    assert f"The 1 themes with most claims, of {len(graph.themes)}" in themes
+    assert f"the 1 themes with most claims, of {len(graph.themes)}" in body  # the chart's title says so too

@@ -12,6 +12,9 @@ from build_tools.site.render.addresses import EVIDENCE_MAP, SUMMARY_OF_FINDINGS,
 HOME_THEMES = 30
 """Themes listed on the home page, at most."""
 
+HOME_HEADLINES = 40
+"""Key messages on the home page, at most: the most certain of the claims marked as headline findings."""
+
 
 class Home:
     """Part of :class:`~build_tools.site.render.renderer.Renderer`: the home page's context."""
@@ -19,10 +22,15 @@ class Home:
     def _home_context(self) -> dict[str, Any]:
         g = self.graph
         headline: dict[Certainty, list[Claim]] = {}
-        for claim in sorted((c for c in g.claims.values() if c.headline), key=lambda c: c.title_text.lower()):
+        marked = sorted((c for c in g.claims.values() if c.headline),
+                        key=lambda c: (CERTAINTY_ORDER.index(c.certainty), c.title_text.lower()))
+        for claim in marked[:HOME_HEADLINES]:  # the most certain, when editors marked more than a page holds
             headline.setdefault(claim.certainty, []).append(claim)
+        for claims in headline.values():
+            claims.sort(key=lambda c: c.title_text.lower())
         return {
             "headline": {level: headline[level] for level in CERTAINTY_ORDER if level in headline},
+            "headlines_left_out": max(0, len(marked) - HOME_HEADLINES),
             "entry_points": self._entry_points(),
             "counts": {
                 "sources": len(g.sources), "studies": len(g.studies), "claims": len(g.claims),
