@@ -19,9 +19,10 @@ from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
 from build_tools.site import brief as brief_module
 from build_tools.site.assemble import build_downloads
-from build_tools.site.brief import BRIEF_NAME, LocalOnlyFetcher, brief_html, brief_pdf
+from build_tools.site.brief import BRIEF_NAME, brief_html, brief_pdf
 from build_tools.site.citations import Citations, plain
 from build_tools.site.info import SiteInfo
+from build_tools.site.pdf import LocalOnlyFetcher
 from build_tools.site.render import TEMPLATES
 
 INFO = SiteInfo("Test synthesis", "What boards of the fictional health service did in their first year.",

@@ -116,10 +116,12 @@ def html(project: Project, page: str) -> str:
 
 
 def searched(project: Project) -> list[dict[str, Any]]:
-    """What the built site's search finds: Pagefind's records (gzipped JSON after a signature, one a file),
-    as Material's entries (location, title, text, tags)."""
+    """What the built site's search finds: the records of every Pagefind index it names (gzipped JSON after a
+    signature, one a file), as Material's entries (location, title, text, tags)."""
+    site = project.root / "site"
+    folders = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["config"]["indexes"]
     entries = []
-    for path in sorted((project.root / "site" / "pagefind" / "fragment").iterdir()):
+    for path in sorted(path for folder in folders for path in (site / folder / "fragment").iterdir()):
         data = gzip.decompress(path.read_bytes())
         assert data.startswith(b"pagefind_dcd"), path
         record = json.loads(data.removeprefix(b"pagefind_dcd"))

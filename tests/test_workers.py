@@ -375,3 +375,43 @@ def test_pool_workers_whose_results_are_no_longer_wanted_are_stopped_and_reaped(
         assert time.monotonic() - started < 5
         assert len(busy) == 2 and all(_reaped(pid) for pid in busy)
         assert list(pool.map(_square_and_pid, [2, 3])) == [(4, os.getpid()), (9, os.getpid())]
+
+
+def _pid_and(context: int) -> tuple[int, int]:
+    return context * 2, os.getpid()
+
+
+def _die_in_worker(parent: int) -> int:
+    if os.getpid() != parent:
+        os._exit(3)
+    return 7
+
+
+def _fail_in_background(_context: None) -> None:
+    raise ValueError("in the background")
+
+
+def test_a_background_job_runs_in_another_process_while_this_one_goes_on(two_workers, no_child_left):
+    job = workers.Background(_pid_and, 21)
+    assert job.result() == (42, job.result()[1]) and job.result()[1] != os.getpid()
+
+
+def test_a_background_job_is_done_here_when_workers_cannot_run_or_it_dies(two_cpus, no_child_left, monkeypatch):
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert workers.Background(_pid_and, 1).result() == (2, os.getpid())  # another thread runs: no fork
+    finally:
+        release.set()
+        thread.join()
+    monkeypatch.setattr(workers, "_can_fork", lambda: True)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    assert workers.Background(_die_in_worker, os.getpid()).result() == 7  # the worker died: done here
+
+
+def test_an_error_in_a_background_job_is_raised_where_its_result_is_asked_for(two_workers, no_child_left):
+    job = workers.Background(_fail_in_background, None)
+    with pytest.raises(ValueError, match="in the background") as raised:
+        job.result()
+    assert "in a worker process" in str(raised.value.__cause__)

@@ -91,6 +91,51 @@ def map_in_workers(function: Callable[[Context, Task], Result], context: Context
         yield function(context, task)
 
 
+class Background:
+    """``function(context)`` in a worker process while this process goes on: :meth:`result` waits for it.
+
+    For a step whose result is needed only later in the same run (the build's downloads, while its pages are
+    rendered): the context reaches the worker through the fork, the result comes back pickled. Where workers
+    cannot run (see :func:`worker_count`), or the worker cannot start or dies, :meth:`result` does the work here.
+    """
+
+    def __init__(self, function: Callable[[Context], Result], context: Context) -> None:
+        self._function, self._context = function, context
+        self._value: Any = _UNSET
+        self._workers = _Workers.start(1, (_whole, (function, context), (None,))) \
+            if worker_count() > 1 and _can_fork() else None
+        self._future = None
+        if self._workers is not None:
+            try:
+                self._future = self._workers.executor.submit(_call, _run_job, 0)
+            except OSError:  # the worker could not be forked
+                self._workers.stop(kill=True)
+                self._workers = None
+
+    def result(self) -> Result:
+        if self._workers is not None and self._future is not None:
+            workers, self._workers = self._workers, None
+            try:
+                self._value = self._future.result()
+                workers.stop()
+            except BrokenProcessPool:
+                workers.stop(kill=True)
+            except Exception as error:
+                workers.stop(kill=True)
+                raise error from WorkerError(f"in a worker process:{error.__cause__}")
+        if self._value is _UNSET:
+            self._value = self._function(self._context)
+        return self._value  # type: ignore[no-any-return]
+
+
+_UNSET = object()
+
+
+def _whole(job: tuple[Callable[[Any], Any], Any], _task: None) -> Any:
+    function, context = job
+    return function(context)
+
+
 class Pool:
     """Worker processes for the steps of one run, forked when the first step gives them work.
 

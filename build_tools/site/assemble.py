@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from build_tools.engine import workers
 from build_tools.engine.graph import Graph
 from build_tools.engine.history import History
 from build_tools.site.brief import brief_download
@@ -51,16 +52,25 @@ def build_downloads(graph: Graph, info: SiteInfo, citations: Citations | None = 
     return [brief or brief_download(graph, info, citations), *build_exports(graph, info, citations)]
 
 
+def _downloads(job: tuple[Graph, SiteInfo, Citations, Download | None]) -> list[Download]:
+    graph, info, citations, brief = job
+    return build_downloads(graph, info, citations, brief=brief)
+
+
 def assemble(graph: Graph, info: SiteInfo, history: History, *, formatter: Formatter | None = None,
              reuse: Mapping[str, GeneratedPage] | None = None, brief: Download | None = None) -> SiteContent:
     """The site made from ``graph``. ``formatter`` keeps formatted references between builds (``serve``);
     record pages in ``reuse`` are taken as they are (:func:`build_tools.engine.graph.affected`); ``brief``
     is a printable brief made by an earlier build (``serve``: it takes about 0.1 s a page)."""
     citations = Citations(graph, info, formatter, history)
-    downloads = build_downloads(graph, info, citations, brief=brief)
-    renderer = Renderer(graph, info, history, citations=citations, downloads=downloads, reuse=reuse)
+    # The downloads (the brief's layout, the exports: a second or more) are made by a worker process while the
+    # pages are rendered here; the Downloads page, which gives their sizes, is rendered last.
+    making = workers.Background(_downloads, (graph, info, citations, brief))
+    renderer = Renderer(graph, info, history, citations=citations, downloads=making.result, reuse=reuse)
+    pages = renderer.pages()
+    downloads = making.result()
     return SiteContent(
-        pages=renderer.pages(),
+        pages=pages,
         data_files=renderer.data_files,
         downloads=downloads,
         json_ld=structured_data(graph, info, downloads, citations),

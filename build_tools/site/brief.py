@@ -8,20 +8,17 @@ never markup or template source.
 
 Nothing is fetched while the PDF is made: the fonts are the machine's (fontconfig), and the URL fetcher
 refuses every address but ``data:`` and files of the templates folder, failing the build rather than
-leaving something out (:class:`LocalOnlyFetcher`).
+leaving something out (:class:`~build_tools.site.pdf.LocalOnlyFetcher`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import posixpath
 from functools import cache
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
-from weasyprint import CSS, HTML, URLFetcher
 
 from build_tools.engine.graph import Graph
 from build_tools.engine.model import CERTAINTY_ORDER, OPEN_IN_ORDER, Claim, Question, Source
@@ -45,31 +42,6 @@ recommendations and the first questions, says how many it leaves out, and sends 
 WeasyPrint lays out about ten pages a second, so this also keeps the build's cost flat as a synthesis grows."""
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 """Hosts of a preview's ``site_url`` (mkdocs.yml's default), which a printed brief should not send readers to."""
-
-
-class LocalOnlyFetcher(URLFetcher):
-    """WeasyPrint's fetcher for the brief: ``data:`` URLs and files inside the templates folder, nothing else.
-
-    Anything else (``http:``, ``https:``, ``ftp:``, a file elsewhere) raises; with ``fail_on_errors`` WeasyPrint
-    stops the build instead of printing a brief without it.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(fail_on_errors=True, allow_redirects=False)
-
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        scheme = urlsplit(url).scheme.lower()
-        if scheme == "data" or (scheme == "file" and _in_templates(url)):
-            return super().fetch(url, headers)
-        raise PermissionError(f"the brief fetches nothing from outside the templates folder: {url}")
-
-
-def _in_templates(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.netloc not in {"", "localhost"}:
-        return False
-    path = posixpath.normpath(unquote(parts.path))
-    return path.startswith(TEMPLATES.resolve().as_posix() + "/")
 
 
 @cache
@@ -150,11 +122,9 @@ def _reference(citations: Citations, source: Source) -> Markup:
 
 def brief_pdf(graph: Graph, info: SiteInfo, citations: Citations | None = None) -> bytes:
     """The brief as a PDF (A4, numbered pages, selectable text)."""
-    fetcher = LocalOnlyFetcher()
-    document = HTML(string=brief_html(graph, info, citations), base_url=TEMPLATES.resolve().as_uri() + "/",
-                    url_fetcher=fetcher)
-    stylesheet = CSS(string=STYLESHEET.read_text(encoding="utf-8"), url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[stylesheet], pdf_tags=True)
+    from build_tools.site.pdf import write_pdf  # WeasyPrint takes 0.4 s to import: only where a PDF is made
+
+    return write_pdf(brief_html(graph, info, citations), STYLESHEET.read_text(encoding="utf-8"))
 
 
 def brief_download(graph: Graph, info: SiteInfo, citations: Citations | None = None) -> Download:

@@ -170,6 +170,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         ServeBrief.remember(self.command, info, site.downloads)
         self.json_ld = site.json_ld
         docs_dir = Path(config.docs_dir).resolve()
+        folders: dict[str, str] = {}
         for uri, content in site.static_files().items():
             self._refuse_hand_written(files, uri, config)
             files.append(File.generated(config, uri, content=content))
@@ -178,7 +179,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             inclusion = InclusionLevel.UNDEFINED if uri in NAV_PAGES else InclusionLevel.NOT_IN_NAV
             file = File.generated(config, uri, content=page if isinstance(page, str) else page.body,
                                   inclusion=inclusion)
-            file.edit_uri = self._edit_uri(uri, report.base.files, docs_dir)
+            file.edit_uri = self._edit_uri(uri, report.base.files, docs_dir, folders)
             if isinstance(page, GeneratedPage):
                 RenderedPage(page, file, config)  # becomes file.page
             DirtyServe.skip_if_unchanged(file, page)
@@ -232,14 +233,23 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         plugin.config["redirect_maps"] = merged  # a new dict: never the option's shared default
 
     @staticmethod
-    def _edit_uri(uri: str, record_files: dict[str, str], docs_dir: Path) -> str | None:
-        """The record's YAML file, relative to docs_dir, for "Edit this page"."""
+    def _edit_uri(uri: str, record_files: dict[str, str], docs_dir: Path, folders: dict[str, str]) -> str | None:
+        """The record's YAML file, relative to docs_dir, for "Edit this page". ``folders`` keeps each folder's
+        real path, resolved once (resolving every file's took 0.6 s at 10,000 claims)."""
         folder, _, name = uri.partition("/")
         kind = next((k for k in KINDS.values() if k.folder == folder), None)
         if kind is None or name == "index.md":
             return None
         path = record_files.get(f"{kind.name}:{name.removesuffix('.md')}")
-        return Path(os.path.relpath(os.path.realpath(path), docs_dir)).as_posix() if path else None
+        if not path:
+            return None
+        if os.path.islink(path):
+            return Path(os.path.relpath(os.path.realpath(path), docs_dir)).as_posix()
+        parent, _, file_name = path.rpartition(os.sep)
+        real = folders.get(parent)
+        if real is None:
+            real = folders[parent] = os.path.realpath(parent or ".")
+        return Path(os.path.relpath(os.path.join(real, file_name), docs_dir)).as_posix()
 
     def _refuse_private_includes(self, markdown: str, page: Page, config: MkDocsConfig) -> None:
         """A page includes (``--8<--``) only files of the project, never an archived text."""

@@ -57,14 +57,14 @@ batch's at any size."""
 class PagefindIndexes:
     """The site's Pagefind indexes, written while MkDocs renders the pages.
 
-    The record pages' entries are known once the site is assembled: when there are more than ``BATCH``, they
-    are indexed in batches by a thread that runs Pagefind (a process of its own, on the other CPU) while MkDocs
-    renders pages, and the hand-written pages' entries, known only once they are rendered, make one more index at
-    the end. A smaller site is indexed in one go at the end, as one index (its search fetches one). The
-    entries become small HTML pages for Pagefind (``_page``): its text is the content; its title and tags are
-    metadata, which Pagefind searches and boosts by the weights the worker gives it (Material's field boosts).
-    Its address, and a section's page title (Material shows it above the section), are filters: returned with a
-    result, never searched.
+    The record pages' entries are known once the site is assembled: a thread has Pagefind (a process of its own,
+    on the other CPU) index them while MkDocs renders the pages, in batches of at most ``BATCH``, and the
+    hand-written pages' entries, known only once they are rendered, make one more index at the end. (An index
+    merged into the first costs a search little: its entry file, and the chunks a query needs; the WebAssembly
+    is the first's.) The entries become small HTML pages for Pagefind (``_page``): its text is the content; its
+    title and tags are metadata, which Pagefind searches and boosts by the weights the worker gives it
+    (Material's field boosts). Its address, and a section's page title (Material shows it above the section),
+    are filters: returned with a result, never searched.
     """
 
     def __init__(self, site_dir: Path, language: str) -> None:
@@ -72,7 +72,6 @@ class PagefindIndexes:
         self.language = language
         self.folders: list[str] = []
         """Each index's folder below the site root; the first is Pagefind's own, the worker merges the others."""
-        self._waiting: list[dict[str, Any]] = []
         self._thread: threading.Thread | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._failure: str | None = None
@@ -81,10 +80,9 @@ class PagefindIndexes:
         self._indexed = 0
 
     def add_records(self, entries: list[dict[str, Any]]) -> None:
-        """The record pages' entries: indexed now, in batches on a thread, when there are more than ``BATCH``."""
+        """The record pages' entries: indexed now, on a thread, in batches of at most ``BATCH``."""
         self._articles.update({e["location"]: e["title"] for e in entries if "#" not in e["location"]})
-        if len(entries) <= BATCH:
-            self._waiting += entries
+        if not entries:
             return
         # Dealt like cards, so that each batch holds every kind of page in the same proportions: Pagefind scores
         # a word by how rare it is in its own index, and batches alike score alike when their results are merged.
@@ -94,16 +92,16 @@ class PagefindIndexes:
         self._thread.start()
 
     def finish(self, entries: list[dict[str, Any]], settings: dict[str, Any]) -> int:
-        """Index the last entries (the hand-written pages', and the records' of a small site) once the batches
-        are done, and leave ``search/search_index.json`` the settings, which name every index. Returns how many
-        entries were indexed in all."""
+        """Index the last entries (the hand-written pages') once the batches are done, and leave
+        ``search/search_index.json`` the settings, which name every index. Returns how many entries were indexed
+        in all."""
         if self._thread is not None:
             self._thread.join()
         if self._failure:
             raise PluginError(self._failure)
-        last = self._waiting + entries
-        if last or not self.folders:
-            self._index(self._next_folder(), last)
+        self._articles.update({e["location"]: e["title"] for e in entries if "#" not in e["location"]})
+        if entries or not self.folders:
+            self._index(self._next_folder(), entries)
         if self._failure:
             raise PluginError(self._failure)
         path = self.site_dir / "search" / "search_index.json"

@@ -7,15 +7,16 @@
 
   function correct() {
     var meta = document.querySelector(".md-search-result__meta");
-    if (!meta || !latest || latest.total <= latest.listed) return;
+    var box = document.querySelector(".md-search__input");
+    if (!meta || !latest || latest.total <= latest.listed || !box || box.value !== latest.query) return;
     var shown = parseInt(meta.textContent.replace(/[^0-9]/g, ""), 10);
-    if (shown !== latest.listed) return;  // Material is showing another query's results
+    if (shown !== latest.listed) return;  // Material is still showing the first results, or another query's
     var text = latest.total.toLocaleString("en") + " matching documents, the best " + latest.listed + " listed";
     if (meta.textContent !== text) meta.textContent = text;
   }
 
   new BroadcastChannel("evidence-search-counts").onmessage = function (event) {
-    latest = event.data;
+    latest = event.data;  // the query, the pages that matched it, and those listed
     correct();
   };
   function watch() {

@@ -120,14 +120,16 @@ addEventListener("message", async ({ data: message }) => {
         const best = ranked.slice(0, limit)
         const data = await Promise.all(best.slice(0, first).map(([, , load]) => load()))
         if (ticket !== latest) break
-        postMessage({ type: RESULT, data: present(terms, best.slice(0, first), data) })
+        let result = present(terms, best.slice(0, first), data)
+        postMessage({ type: RESULT, data: result })
         if (best.length > first) {
           data.push(...await Promise.all(best.slice(first).map(([, , load]) => load())))
           if (ticket !== latest) break
-          postMessage({ type: RESULT, data: present(terms, best, data) })
+          result = present(terms, best, data)
+          postMessage({ type: RESULT, data: result })
         }
-        /* Material counts the results it is given: the page is told how many matched in all (evidence.js). */
-        counts.postMessage({ query: message.data, total: ranked.length, listed: best.length })
+        /* Material counts the pages it is given: the page is told how many matched in all (search_count.js). */
+        counts.postMessage({ query: message.data, total: ranked.length, listed: result.items.length })
       } catch (err) {
         console.warn(`Search failed: ${message.data}`, err)
         if (ticket === latest) postMessage({ type: RESULT, data: { items: [] } })

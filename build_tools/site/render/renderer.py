@@ -110,7 +110,8 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
     """Renders every generated page of one build; one mixin per page family, this class the links and the loop."""
 
     def __init__(self, graph: Graph, info: SiteInfo | None = None, history: History | None = None, *,
-                 citations: Citations | None = None, downloads: list[Download] | None = None,
+                 citations: Citations | None = None,
+                 downloads: list[Download] | Callable[[], list[Download]] | None = None,
                  reuse: Mapping[str, GeneratedPage] | None = None) -> None:
         self.graph = graph
         self.reuse = reuse or {}
@@ -254,9 +255,6 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         changelog = pages[CHANGELOG] = self.render("changelog.html.j2", CHANGELOG, "Changelog",
                                                    **self._changelog_context())
         changelog.search = "What changed in the evidence base, newest first."
-        if self.downloads is not None:
-            downloads = pages[DOWNLOADS_URI] = self.render("downloads.html.j2", DOWNLOADS_URI, "Downloads")
-            downloads.search = "Downloads: " + "; ".join(f"{d.name}, {d.title}" for d in self.downloads)
         collections: dict[str, dict[str, Record]] = {
             "theme": g.themes, "claim": g.claims, "source": g.sources, "study": g.studies,
             "recommendation": g.recommendations, "question": g.questions,
@@ -275,6 +273,11 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
             for record_id in records:
                 for uri in parts_of[page_uri(kind, record_id)]:
                     pages[uri] = record_pages[uri]
+        if self.downloads is not None:  # last: the downloads may still be in the making (assemble.py)
+            files = self.downloads() if callable(self.downloads) else self.downloads
+            downloads = pages[DOWNLOADS_URI] = self.render("downloads.html.j2", DOWNLOADS_URI, "Downloads",
+                                                           downloads=files)
+            downloads.search = "Downloads: " + "; ".join(f"{d.name}, {d.title}" for d in files)
         return pages
 
     def _index_filters(self, kind: str) -> Callable[[Any], dict[str, list[str]]] | None:
