@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -132,23 +134,34 @@ class PagefindIndexes:
 
     def _index(self, folder: str, entries: list[dict[str, Any]]) -> None:
         """One index of these entries, by Pagefind's command (in one call: its Python API waits 0.1 s for each
-        answer, 1,000 s for 10,000 entries)."""
-        with tempfile.TemporaryDirectory(prefix="pagefind-") as pages:
+        answer, 1,000 s for 10,000 entries), written on a RAM disk and copied into the site (see ``SCRATCH``)."""
+        with tempfile.TemporaryDirectory(prefix="pagefind-", dir=SCRATCH) as work:
+            pages, index = Path(work, "pages"), Path(work, "index")
+            pages.mkdir()
             for number, entry in enumerate(entries):
-                Path(pages, f"{number}.html").write_text(_page(entry, self._articles, self.language),
-                                                         encoding="utf-8")
+                (pages / f"{number}.html").write_text(_page(entry, self._articles, self.language), encoding="utf-8")
             if not entries:  # Pagefind writes no index without a page: an empty site still answers, with nothing
-                Path(pages, "empty.html").write_text(f'<html lang="{self.language}"><body data-pagefind-ignore>'
-                                                     "</body></html>", encoding="utf-8")
+                (pages / "empty.html").write_text(f'<html lang="{self.language}"><body data-pagefind-ignore>'
+                                                  "</body></html>", encoding="utf-8")
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "pagefind", "--site", pages, "--output-path", str(self.site_dir / folder),
+                [sys.executable, "-m", "pagefind", "--site", str(pages), "--output-path", str(index),
                  "--force-language", self.language, "--silent"],
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             output, _ = self._process.communicate()
-            if self._process.returncode != 0 and not self._stopped:
-                self._failure = (f"search: Pagefind could not index {len(entries)} pages into {folder}/ "
-                                 f"(exit {self._process.returncode}): {output.decode('utf-8', 'replace')[-2000:]}")
+            if self._process.returncode != 0:
+                if not self._stopped:
+                    self._failure = (f"search: Pagefind could not index {len(entries)} pages into {folder}/ "
+                                     f"(exit {self._process.returncode}): "
+                                     f"{output.decode('utf-8', 'replace')[-2000:]}")
+                return
+            shutil.copytree(index, self.site_dir / folder, dirs_exist_ok=True)
             self._indexed += len(entries)
+
+
+SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+"""Where Pagefind writes: a RAM disk where there is one. Pagefind writes its many small files in a way that cost
+this machine's disk 3.3 s of system time for 5,000 pages, against 0.9 s on a RAM disk and 0.2 s to copy the result
+into the site."""
 
 
 def _plain(text: str) -> str:
