@@ -116,9 +116,13 @@ def html(project: Project, page: str) -> str:
 
 
 def searched(project: Project) -> list[dict[str, Any]]:
-    """What the built site's search finds: the records of every Pagefind index it names (gzipped JSON after a
+    """What the project's built site's search finds (:func:`pagefind_entries`)."""
+    return pagefind_entries(project.root / "site")
+
+
+def pagefind_entries(site: Path) -> list[dict[str, Any]]:
+    """What a built site's search finds: the records of every Pagefind index it names (gzipped JSON after a
     signature, one a file), as Material's entries (location, title, text, tags)."""
-    site = project.root / "site"
     folders = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["config"]["indexes"]
     entries = []
     for path in sorted(path for folder in folders for path in (site / folder / "fragment").iterdir()):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
+import sys
 from collections import Counter
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -12,6 +13,9 @@ from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
 
 from .harness import ROOT
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from test_site import pagefind_entries
 
 GRAPH = build_graph(load_evidence(ROOT / "evidence"))
 WORD = re.compile(r"(?<![\w'’-])[a-z]{7,}(?![\w'’-])")
@@ -65,8 +69,8 @@ def test_search_finds_a_claim_by_a_word_only_in_one_of_its_quotes(page, site):
     word, claim_id = quote_only_word()
     claim = GRAPH.claims[claim_id]
     assert word not in claim.statement.lower()
-    index = json.loads((site.directory / "search" / "search_index.json").read_text(encoding="utf-8"))
-    pages_with_word = Counter(d["location"].split("#")[0] for d in index["docs"] if word in d["text"].lower())
+    pages_with_word = Counter(d["location"].split("#")[0] for d in pagefind_entries(site.directory)
+                              if word in d["text"].lower())
     assert f"claims/{claim_id}/" in pages_with_word
     page.goto(site.url)
     search = page.locator("input.md-search__input")

@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import pass_context
 from markupsafe import Markup
 
+import build_tools.site.render.paging as paging
 from build_tools.engine.graph import Graph, QuoteUse
 from build_tools.engine.model import (
     BASIS_ORDER,
@@ -23,7 +24,6 @@ from build_tools.engine.model import (
     Study,
     Theme,
 )
-from build_tools.site.render import paging
 from build_tools.site.render.addresses import page_uri
 from build_tools.site.render.evidence_map import theme_map_uri
 from build_tools.site.render.markup import (

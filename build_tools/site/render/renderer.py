@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pass_context
 from markupsafe import Markup
 
+import build_tools.site.render.paging as paging
 from build_tools.engine import workers
 from build_tools.engine.graph import Graph
 from build_tools.engine.history import History
@@ -19,7 +20,6 @@ from build_tools.site.charts import claims_by_theme_chart, sources_by_type_chart
 from build_tools.site.citations import Citations
 from build_tools.site.exports import Download
 from build_tools.site.info import SiteInfo
-from build_tools.site.render import paging
 from build_tools.site.render.addresses import (
     CHANGELOG,
     DOWNLOADS_URI,
