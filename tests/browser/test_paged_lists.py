@@ -61,7 +61,8 @@ def test_a_filter_names_the_other_pages_with_matches_and_they_open_filtered(page
     total = sum(1 for claim in graph.claims.values() if claim.certainty.value == "low")
     output = form.locator("output")
     expect(output).to_contain_text(" in all; more on pages ")
-    shown, in_all = map(int, re.match(r"(\d+) shown on this page, (\d+) in all", output.inner_text()).groups())
+    counts = re.match(r"(\d+) shown on this page, ([\d,]+) in all", output.inner_text())
+    shown, in_all = (int(count.replace(",", "")) for count in counts.groups())
     assert in_all == total and shown == len(_certainties(page)) < total
     assert set(_certainties(page)) <= {"low"}
     page.wait_for_url("**/summary-of-findings/?certainty=low")

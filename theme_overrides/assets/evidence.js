@@ -75,7 +75,7 @@
           if (page !== here) pages[page] = (pages[page] || 0) + 1;
         });
         var others = Object.keys(pages).map(Number).sort(function (a, b) { return a - b; });
-        output.textContent = shown + " shown on this page, " + total + " in all";
+        output.textContent = shown + " shown on this page, " + total.toLocaleString("en") + " in all";
         if (!others.length) return;
         output.appendChild(document.createTextNode("; more on page" + (others.length > 1 ? "s " : " ")));
         others.slice(0, 12).forEach(function (page, i) {
