@@ -198,3 +198,15 @@ def test_the_home_page_and_its_chart_stay_short_however_many_themes_and_headline
     assert _links(themes, "themes") == {largest}
     assert f"The 1 themes with most claims, of {len(graph.themes)}" in themes
     assert f"the 1 themes with most claims, of {len(graph.themes)}" in body  # the chart's title says so too
+
+
+def test_a_theme_that_draws_on_many_studies_has_its_map_in_pages(graph, monkeypatch):
+    monkeypatch.setattr(evidence_map_module, "MAP_CHIPS", 1)
+    monkeypatch.setattr(paging, "ENTRIES_SIZE", 1)
+    pages = render_pages(graph)
+    theme = "autonomy"
+    parts = [uri for uri in pages if part_owner(uri) == f"themes/{theme}/map.md"]
+    assert len(parts) > 1 and parts[1] == f"themes/{theme}/map/2.md"
+    chips = set().union(*(_links(pages[uri].body, "claims") for uri in parts))
+    assert chips == {c.id for c in graph.claims_by_theme[theme]}
+    assert 'rel="next"' in pages[parts[0]].body and 'rel="prev"' in pages[parts[1]].body

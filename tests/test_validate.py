@@ -431,3 +431,12 @@ def test_an_organisation_listed_as_such_is_not_taken_for_a_person(valid_project)
     assert 'organisations: ["Healthwatch England"]' in finding.hint
     path.write_text(text + 'organisations: ["Healthwatch England"]\n', encoding="utf-8")
     assert run(valid_project.evidence, valid_project.archive, strict_mode=True).findings == []
+
+
+def test_pages_cannot_be_an_id_its_folder_holds_the_later_pages_of_the_list(valid_project):
+    """A theme with id `pages` and more than a page of claims would have its second page where the themes
+    list has its own (themes/pages/2/): refused, like `index`."""
+    valid_project.write("theme", "pages", "id: pages\ntitle: Pages\nsummary: A theme named like the list's pages.\n")
+    finding = only(findings_of(valid_project), "reserved-id")
+    assert finding.location.endswith("themes/pages.yaml:1:1")
+    assert "themes/pages/ holds the later pages of the site's list of themes" in finding.message

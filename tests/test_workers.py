@@ -392,11 +392,23 @@ def _fail_in_background(_context: None) -> None:
 
 
 def test_a_background_job_runs_in_another_process_while_this_one_goes_on(two_workers, no_child_left):
+    threads = threading.active_count()
     job = workers.Background(_pid_and, 21)
-    assert job.result() == (42, job.result()[1]) and job.result()[1] != os.getpid()
+    # this process keeps no thread for it, so that its workers can still be forked meanwhile
+    assert threading.active_count() == threads
+    results = list(workers.map_in_workers(_square_with_pid, 1, list(range(6))))
+    assert os.getpid() not in {pid for _, pid in results}
+    value, pid = job.result()
+    assert value == 42 and pid not in {os.getpid(), *(pid for _, pid in results)}
+    assert job.result() == (42, pid)  # asked again: the same result, not the work done again
 
 
-def test_a_background_job_is_done_here_when_workers_cannot_run_or_it_dies(two_cpus, no_child_left, monkeypatch):
+def test_a_background_job_whose_result_is_not_wanted_is_ended(two_workers, no_child_left):
+    job = workers.Background(time.sleep, 60)
+    job.cancel()
+
+
+def test_a_background_job_is_done_here_when_workers_cannot_run_or_it_dies(two_cpus, no_child_left):
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
     thread.start()
@@ -405,9 +417,10 @@ def test_a_background_job_is_done_here_when_workers_cannot_run_or_it_dies(two_cp
     finally:
         release.set()
         thread.join()
-    monkeypatch.setattr(workers, "_can_fork", lambda: True)
-    monkeypatch.setattr(workers, "worker_count", lambda: 2)
-    assert workers.Background(_die_in_worker, os.getpid()).result() == 7  # the worker died: done here
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(workers, "worker_count", lambda: 2)
+        patch.setattr(workers, "_can_fork", lambda: True)
+        assert workers.Background(_die_in_worker, os.getpid()).result() == 7  # the worker died: done here
 
 
 def test_an_error_in_a_background_job_is_raised_where_its_result_is_asked_for(two_workers, no_child_left):

@@ -230,8 +230,10 @@ def _check_references(base: EvidenceBase, graph: Graph) -> list[Finding]:
     return findings
 
 
-RESERVED_IDS = frozenset({"index"})
-"""Ids that would be the address of a page the site itself has: ``claims/index`` is the list of claims."""
+RESERVED_IDS = {"index": "is the site's list of {plural}",
+                "pages": "holds the later pages of the site's list of {plural}"}
+"""Ids that would be the address of a page the site itself has: ``claims/index`` is the list of claims, and
+``claims/pages/2`` its second page (build_tools/site/render/paging.py)."""
 
 
 def _check_aliases(base: EvidenceBase, graph: Graph) -> list[Finding]:
@@ -243,7 +245,8 @@ def _check_aliases(base: EvidenceBase, graph: Graph) -> list[Finding]:
         kind = record.kind
         if record.id in RESERVED_IDS:
             findings.append(error("reserved-id", f"'{record.id}' cannot be the id of a {kind}: "
-                                  f"{KINDS[kind].folder}/{record.id}/ is the site's list of {KINDS[kind].plural}",
+                                  f"{KINDS[kind].folder}/{record.id}/ "
+                                  + RESERVED_IDS[record.id].format(plural=KINDS[kind].plural),
                                   *_at(record, "id"), hint="choose another id, and rename the file to match it"))
         for index, alias in enumerate(record.aliases):
             where = _at(record, "aliases", index)

@@ -92,48 +92,71 @@ def map_in_workers(function: Callable[[Context, Task], Result], context: Context
 
 
 class Background:
-    """``function(context)`` in a worker process while this process goes on: :meth:`result` waits for it.
+    """``function(context)`` in a forked process while this process goes on: :meth:`result` waits for it.
 
     For a step whose result is needed only later in the same run (the build's downloads, while its pages are
-    rendered): the context reaches the worker through the fork, the result comes back pickled. Where workers
-    cannot run (see :func:`worker_count`), or the worker cannot start or dies, :meth:`result` does the work here.
+    rendered): the context reaches the process through the fork, the result comes back pickled through a pipe.
+    It is a plain forked process, not an executor, so that this process keeps no thread and can still fork
+    workers meanwhile (:func:`map_in_workers`). Where workers cannot run (see :func:`worker_count`), or the
+    process cannot start or dies, :meth:`result` does the work here.
     """
 
     def __init__(self, function: Callable[[Context], Result], context: Context) -> None:
         self._function, self._context = function, context
         self._value: Any = _UNSET
-        self._workers = _Workers.start(1, (_whole, (function, context), (None,))) \
-            if worker_count() > 1 and _can_fork() else None
-        self._future = None
-        if self._workers is not None:
+        self._process: Any = None
+        if worker_count() > 1 and _can_fork():
+            fork = multiprocessing.get_context("fork")
+            self._receiving, sending = fork.Pipe(duplex=False)
             try:
-                self._future = self._workers.executor.submit(_call, _run_job, 0)
-            except OSError:  # the worker could not be forked
-                self._workers.stop(kill=True)
-                self._workers = None
+                self._process = fork.Process(target=_in_background, args=(function, context, sending), daemon=True)
+                self._process.start()
+            except OSError:  # it could not be forked
+                self._process = None
+            sending.close()  # the child's end: the child holds its own copy
 
     def result(self) -> Result:
-        if self._workers is not None and self._future is not None:
-            workers, self._workers = self._workers, None
+        if self._process is not None:
+            process, self._process = self._process, None
             try:
-                self._value = self._future.result()
-                workers.stop()
-            except BrokenProcessPool:
-                workers.stop(kill=True)
-            except Exception as error:
-                workers.stop(kill=True)
-                raise error from WorkerError(f"in a worker process:{error.__cause__}")
+                outcome, value = self._receiving.recv()
+            except (EOFError, OSError):  # it died before sending anything: the work is done here
+                outcome, value = "died", None
+            finally:
+                self._receiving.close()
+                process.join()
+            if outcome == "error":
+                raise value from WorkerError("in a worker process")
+            if outcome == "done":
+                self._value = value
         if self._value is _UNSET:
             self._value = self._function(self._context)
         return self._value  # type: ignore[no-any-return]
+
+    def cancel(self) -> None:
+        """No result wanted (the step that needed it failed): the process is ended and waited for."""
+        if self._process is not None:
+            process, self._process = self._process, None
+            process.kill()
+            process.join()
+            self._receiving.close()
 
 
 _UNSET = object()
 
 
-def _whole(job: tuple[Callable[[Any], Any], Any], _task: None) -> Any:
-    function, context = job
-    return function(context)
+def _in_background(function: Callable[[Any], Any], context: Any, sending: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends this process
+    try:
+        message: tuple[str, Any] = ("done", function(context))
+    except Exception as exc:
+        try:
+            pickle.dumps(exc)
+            message = ("error", exc)
+        except Exception:
+            message = ("error", WorkerError("".join(traceback.format_exception(exc))))
+    sending.send(message)
+    sending.close()
 
 
 class Pool:

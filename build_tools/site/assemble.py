@@ -67,7 +67,11 @@ def assemble(graph: Graph, info: SiteInfo, history: History, *, formatter: Forma
     # pages are rendered here; the Downloads page, which gives their sizes, is rendered last.
     making = workers.Background(_downloads, (graph, info, citations, brief))
     renderer = Renderer(graph, info, history, citations=citations, downloads=making.result, reuse=reuse)
-    pages = renderer.pages()
+    try:
+        pages = renderer.pages()
+    except BaseException:
+        making.cancel()
+        raise
     downloads = making.result()
     return SiteContent(
         pages=pages,

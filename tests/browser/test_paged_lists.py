@@ -107,6 +107,13 @@ def test_the_aggregated_map_links_each_theme_to_its_own_map(page, large):
     theme = next(iter(sorted(graph.themes.values(), key=lambda t: t.title_text.lower())))
     page.locator(f"a[href$='themes/{theme.id}/map/']").click()
     page.wait_for_url(f"**/themes/{theme.id}/map/")
-    chips = {Path(href.rstrip("/")).name for href in page.locator("a:has(> .ev-chip)").evaluate_all(
-        "links => links.map(a => a.getAttribute('href'))")}
+    chips: set[str] = set()
+    while True:  # a broad theme's map runs over pages of studies
+        chips |= {Path(href.rstrip("/")).name for href in page.locator("a:has(> .ev-chip)").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))")}
+        following = page.locator(".ev-pager a[rel=next]")
+        if not following.count():
+            break
+        following.first.click()
+        page.wait_for_load_state()
     assert chips == {claim.id for claim in graph.claims_by_theme[theme.id]}

@@ -24,6 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest import Project
 from test_site import build, write_site_base
 
+HOSTILE = 'Zyxwvu <img src=x onerror="window.__injected=1"> & <b>bold</b>'
+"""Record text that looks like markup, with a word found nowhere else: search shows it as text."""
+
 GUIDE_ONLY = "Naylor"
 """A word of CONTRIBUTING.md that no record of the small site has."""
 
@@ -45,6 +48,10 @@ def search_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[P
         assert old in text, old
         text = text.replace(old, new)
     config.write_text(text + "  - Contribute: contributing.md\n", encoding="utf-8")
+    claim = project.evidence / "claims" / "change-is-quick.yaml"
+    claim.write_text(claim.read_text(encoding="utf-8").replace(
+        "statement: Doctors on the boards can change services quickly.",
+        f"statement: 'Doctors on the boards can change services quickly. {HOSTILE}'"), encoding="utf-8")
     result = build(project)
     assert result.returncode == 0, result.stderr
     assert GUIDE_ONLY in (project.root / "site" / "contributing" / "index.html").read_text(encoding="utf-8")
@@ -174,3 +181,12 @@ def test_a_site_indexed_in_batches_is_searched_across_all_of_them(context, batch
                                                                        "effect-unknown"))}, found
     page.goto(server.url + "?q=quickly")
     expect(results.first).to_have_attribute("href", re.compile(r"/claims/change-is-quick/"))
+
+
+def test_record_text_that_looks_like_markup_is_shown_as_text_in_search_results(page, search_site):
+    results = _search(page, search_site, "zyxwvu")
+    expect(results.first).to_have_attribute("href", re.compile(r"/claims/change-is-quick/"))
+    shown = page.locator(".md-search-result__item").first
+    expect(shown).to_contain_text('<img src=x onerror="window.__injected=1"> & <b>bold</b>')
+    assert shown.locator("img, b").count() == 0 and page.evaluate("window.__injected") is None
+    expect(shown.locator("mark").first).to_have_text(re.compile("zyxwvu", re.I))

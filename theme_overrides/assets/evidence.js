@@ -49,6 +49,7 @@
       }
       if (output) output.textContent = shown === rows.length ? rows.length + " shown" : shown + " of " + rows.length + " shown";
       if (output && form.dataset.evIndex && filters.length) elsewhere(filters, shown);
+      else form.dataset.evAsked = "";  // an answer still on its way is for filters no longer chosen
     }
 
     var index = null;

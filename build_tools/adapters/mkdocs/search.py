@@ -127,10 +127,13 @@ class PagefindIndexes:
         return folder
 
     def _index_all(self, batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
-        for folder, entries in batches:
-            if self._stopped or self._failure:
-                return
-            self._index(folder, entries)
+        try:
+            for folder, entries in batches:
+                if self._stopped or self._failure:
+                    return
+                self._index(folder, entries)
+        except Exception as exc:  # raised in this thread, it would be lost: the build fails with it instead
+            self._failure = f"search: the index of the record pages could not be written: {exc}"
 
     def _index(self, folder: str, entries: list[dict[str, Any]]) -> None:
         """One index of these entries, by Pagefind's command (in one call: its Python API waits 0.1 s for each
@@ -175,9 +178,9 @@ _TAG = re.compile(r"<[^>]*>")
 def _page(entry: dict[str, Any], articles: dict[str, str], language: str) -> str:
     head = [f'<meta data-pagefind-meta="title[content]" content="{_plain(entry["title"]) or "&#32;"}">',
             f'<meta data-pagefind-filter="location[content]" content="{_plain(entry["location"])}">']
-    if entry.get("tags"):
-        tags = "\n".join(str(tag) for tag in entry["tags"])
-        head.append(f'<meta data-pagefind-meta="tags[content]" content="{html.escape(tags, quote=True)}">')
+    if entry.get("tags"):  # escaped already, as Material's entries are: once, like the title
+        tags = "\n".join(_plain(str(tag)) for tag in entry["tags"])
+        head.append(f'<meta data-pagefind-meta="tags[content]" content="{tags}">')
     path, section, _ = entry["location"].partition("#")
     if section and path in articles:
         head.append(f'<meta data-pagefind-filter="article[content]" content="{_plain(articles[path])}">')

@@ -8,7 +8,7 @@
   function correct() {
     var meta = document.querySelector(".md-search-result__meta");
     var box = document.querySelector(".md-search__input");
-    if (!meta || !latest || latest.total <= latest.listed || !box || box.value !== latest.query) return;
+    if (!meta || !latest || !box || box.value !== latest.query) return;
     var shown = parseInt(meta.textContent.replace(/[^0-9]/g, ""), 10);
     if (shown !== latest.listed) return;  // Material is still showing the first results, or another query's
     var text = latest.total.toLocaleString("en") + " matching documents, the best " + latest.listed + " listed";
@@ -16,7 +16,7 @@
   }
 
   new BroadcastChannel("evidence-search-counts").onmessage = function (event) {
-    latest = event.data;  // the query, the pages that matched it, and those listed
+    latest = event.data;  // sent when more matched than are listed: the query, how many matched, pages listed
     correct();
   };
   function watch() {

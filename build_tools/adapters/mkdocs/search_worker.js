@@ -37,12 +37,26 @@ function load() {
 
 const escapeHTML = text => text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 
-/* Words of the text that start with a query term, marked as Material marks them. */
+/* Words of the text that start with a query term, marked as Material marks them: the text is marked first and
+   escaped piece by piece, so that a query never matches inside an entity, and record text is never markup. */
 function highlight(text, terms) {
-  const html = escapeHTML(text)
-  if (!terms.length) return html
-  const pattern = terms.map(t => escapeHTML(t).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")
-  return html.replace(new RegExp(`(^|[^\\p{L}\\p{N}])((?:${pattern})[\\p{L}\\p{N}]*)`, "giu"), "$1<mark>$2</mark>")
+  if (!terms.length) return escapeHTML(text)
+  const pattern = terms.map(t => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")
+  const word = new RegExp(`(^|[^\\p{L}\\p{N}])((?:${pattern})[\\p{L}\\p{N}]*)`, "giu")
+  let html = "", last = 0
+  for (const match of text.matchAll(word)) {
+    const start = match.index + match[1].length
+    html += escapeHTML(text.slice(last, start)) + `<mark>${escapeHTML(match[2])}</mark>`
+    last = start + match[2].length
+  }
+  return html + escapeHTML(text.slice(last))
+}
+
+/* Pagefind's excerpt is the page's text with "<" and ">" escaped (nothing else: not "&", not quotes) and <mark>
+   around the words found: its escapes undone and the text escaped whole here, its marks kept. */
+function excerpt(text) {
+  return text.split(/(<\/?mark>)/).map(part => /^<\/?mark>$/.test(part) ? part
+    : escapeHTML(part.replace(/&lt;/g, "<").replace(/&gt;/g, ">"))).join("")
 }
 
 function words(text) {
@@ -80,7 +94,7 @@ function present(terms, best, data) {
     for (const term of terms)
       matched[term] = [...seen].some(word => word.startsWith(term))
     const item = {
-      location, title: highlight(doc.meta.title || "", terms), text: doc.excerpt, score: best[i][0],
+      location, title: highlight(doc.meta.title || "", terms), text: excerpt(doc.excerpt), score: best[i][0],
       terms: matched, ...tags && { tags: tags.map(tag => highlight(tag, terms)) }
     }
     if (!groups.has(path))
@@ -129,7 +143,8 @@ addEventListener("message", async ({ data: message }) => {
           postMessage({ type: RESULT, data: result })
         }
         /* Material counts the pages it is given: the page is told how many matched in all (search_count.js). */
-        counts.postMessage({ query: message.data, total: ranked.length, listed: result.items.length })
+        if (ranked.length > best.length)  /* only then is Material's count (of pages listed) short */
+          counts.postMessage({ query: message.data, total: ranked.length, listed: result.items.length })
       } catch (err) {
         console.warn(`Search failed: ${message.data}`, err)
         if (ticket === latest) postMessage({ type: RESULT, data: { items: [] } })

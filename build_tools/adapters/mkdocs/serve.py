@@ -53,7 +53,10 @@ class DirtyServe:
             return {}
         old_graph, pages, _ = cls.previous
         stale = {page_uri(kind, record_id) for kind, record_id in affected(old_graph, graph)}
-        record_pages = {page_uri(kind, record_id) for kind in KINDS for record_id in graph.by_kind(kind)}
+        # A theme's page also shows whether the evidence map has grown past its bound (a link to the theme's own
+        # map), which any edit may change: theme pages are always rendered again (there are few).
+        record_pages = {page_uri(kind, record_id) for kind in KINDS if kind != "theme"
+                        for record_id in graph.by_kind(kind)}
         return {uri: page for uri, page in pages.items()  # a record page's later parts go with it
                 if (owner := part_owner(uri)) in record_pages and owner not in stale
                 and isinstance(page, GeneratedPage)}

@@ -13,6 +13,7 @@ from typing import Any
 from jinja2 import pass_context
 from markupsafe import Markup
 
+import build_tools.site.render.paging as paging
 from build_tools.engine.model import CERTAINTY_ORDER, Claim, Stance
 from build_tools.site.render.addresses import EVIDENCE_MAP, href, page_uri, page_url
 from build_tools.site.render.markup import STANCE_ORDER, escape_attribute, source_type_label, text, visually_hidden
@@ -64,10 +65,11 @@ class EvidenceMap:
         pages: dict[str, GeneratedPage] = self.render_parts(
             "evidence_map_summary.html.j2", EVIDENCE_MAP, "Evidence map", themes, rows=self._map_rows(cells, stances),
             columns=columns, map_uri=theme_map_uri)
-        for theme in themes:
-            uri = theme_map_uri(theme.id)
-            pages[uri] = self.render("evidence_map.html.j2", uri, f"Evidence map: {theme.title_text}", themes=[theme],
-                                     of_theme=theme, columns=self._labelled(columns, uri), grid=False, **shared)
+        for theme in themes:  # each theme's map in pages of studies: a broad theme draws on many
+            pages.update(self.render_parts(
+                "evidence_map.html.j2", theme_map_uri(theme.id), f"Evidence map: {theme.title_text}",
+                shared["columns_by_theme"].get(theme.id, []), size=paging.ENTRIES_SIZE, themes=[theme],
+                of_theme=theme, columns=columns, grid=False, **shared))
         return pages
 
     def _labelled(self, columns: dict[str, dict[str, Any]], uri: str) -> dict[str, dict[str, Any]]:
