@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from conftest import Project
@@ -141,27 +142,36 @@ def test_past_a_thousand_tagged_claims_the_tags_page_lists_the_themes(graph, mon
     assert _links(page.body, "themes") == set(graph.themes)
 
 
+def build_synthetic_site(root: Path, claims: int, theme_overrides: Path | None = None) -> None:
+    """A synthetic synthesis of ``claims`` claims (the benchmark's generator) built strict into ``root/site``;
+    with ``theme_overrides``, the project's CSS and script too."""
+    from build_tools.tooling.synthetic import generate
+
+    generate(root, claims, seed=3)
+    (root / "content").mkdir()
+    theme = f"{{name: material, font: false, custom_dir: {theme_overrides}}}" if theme_overrides else \
+        "{name: material, font: false}"
+    extras = "extra_css: [assets/evidence.css]\nextra_javascript: [assets/evidence.js]\n" if theme_overrides else ""
+    (root / "mkdocs.yml").write_text(textwrap.dedent(f"""\
+        site_name: Large synthesis
+        docs_dir: content
+        theme: {theme}
+        plugins: [search, tags, {{evidence: {{archive: archive}}}}]
+        markdown_extensions: [admonition, pymdownx.details, pymdownx.superfences, tables]
+        validation: {{omitted_files: warn, absolute_links: warn, unrecognized_links: warn, anchors: warn,
+                     not_found: warn}}
+        """) + extras, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", "site"], cwd=root,
+                            capture_output=True, text=True, check=False,
+                            env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 @pytest.mark.slow
 def test_a_synthesis_of_a_thousand_claims_builds_strict_with_every_page_light(tmp_path):
     """The defaults, end to end: at 1,000 claims the map, the summary of findings and the claims index were
     0.4 to 1.4 MB each before lists were paged."""
-    from build_tools.tooling.synthetic import generate
-
-    generate(tmp_path, 1000, seed=3)
-    (tmp_path / "content").mkdir()
-    (tmp_path / "mkdocs.yml").write_text(textwrap.dedent("""\
-        site_name: Large synthesis
-        docs_dir: content
-        theme: {name: material, font: false}
-        plugins: [search, tags, {evidence: {archive: archive}}]
-        markdown_extensions: [admonition, pymdownx.details, pymdownx.superfences, tables]
-        validation: {omitted_files: warn, absolute_links: warn, unrecognized_links: warn, anchors: warn,
-                     not_found: warn}
-        """), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", "site"],
-                            cwd=tmp_path, capture_output=True, text=True, check=False,
-                            env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr[-3000:]
+    build_synthetic_site(tmp_path, 1000)
     site = tmp_path / "site"
     sizes = {path.relative_to(site).as_posix(): path.stat().st_size for path in site.rglob("*.html")}
     heaviest = max(sizes, key=sizes.__getitem__)

@@ -5,9 +5,7 @@ aggregated evidence map and the pager fit a phone."""
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,29 +15,17 @@ from playwright.sync_api import expect
 
 from build_tools.engine.graph import Graph, build_graph
 from build_tools.engine.load import load_evidence
-from build_tools.tooling.synthetic import generate
 
 from .harness import PHONE, ROOT, SiteServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from test_paging import build_synthetic_site
 
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Graph]]:
     root = tmp_path_factory.mktemp("large")
-    generate(root, 1000, seed=3)
-    (root / "content").mkdir()
-    (root / "mkdocs.yml").write_text(textwrap.dedent(f"""\
-        site_name: Large synthesis
-        docs_dir: content
-        theme: {{name: material, font: false, custom_dir: {ROOT / "theme_overrides"}}}
-        extra_css: [assets/evidence.css]
-        extra_javascript: [assets/evidence.js]
-        plugins: [search, tags, {{evidence: {{archive: archive}}}}]
-        markdown_extensions: [admonition, pymdownx.details, pymdownx.superfences, tables]
-        """), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", "site"], cwd=root,
-                            capture_output=True, text=True, check=False,
-                            env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr[-3000:]
+    build_synthetic_site(root, 1000, theme_overrides=ROOT / "theme_overrides")
     server = SiteServer(root / "site")
     server.start()
     try:
