@@ -49,6 +49,22 @@ def test_every_action_is_pinned_to_a_commit_with_its_version_noted():
                     f"{path.name}: {step['uses']} lacks a `# vX.Y.Z` comment"
 
 
+IMAGE_PINNED = re.compile(r"^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$")
+
+
+def test_every_container_image_is_pinned_by_digest_and_all_jobs_share_it():
+    """A tag moves; a digest does not. One image for every job, so that moving it is one reviewed change."""
+    images = set()
+    for path in WORKFLOWS.glob("*.yml"):
+        for name, job in _workflow(path.name)["jobs"].items():
+            image = job.get("container")
+            image = image.get("image") if isinstance(image, dict) else image
+            if image is not None:
+                assert IMAGE_PINNED.match(image), f"{path.name}: job {name}'s image {image} is not pinned by digest"
+                images.add(image)
+    assert len(images) == 1, images
+
+
 def test_pull_requests_run_the_local_check_with_annotations_and_keep_the_site():
     workflow = _workflow("pull-request.yml")
     assert "pull_request" in workflow[True]  # PyYAML reads the key `on` as True
