@@ -252,8 +252,8 @@ def _compare(before: Record, after: Record, former: str | None, new: Snapshot,
     fields: list[str] = []
     for name in type(after).model_fields:
         was, now = getattr(before, name), getattr(after, name)
-        if _value(was) == _value(now):
-            continue
+        if name == "id" or _value(was) == _value(now):
+            continue  # a new id is a rename, reported as one
         if name == "aliases":
             if set(was) - set(now) or set(now) - set(was) - merged - {former}:
                 fields.append(name)

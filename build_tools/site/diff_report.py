@@ -4,7 +4,7 @@ terminal or a CI log, and as JSON.
 Record text is data in every format. In Markdown each piece of it is escaped whole: HTML's ``& < >`` become
 entities (no tag, no comment, no hidden marker, no character reference), the punctuation Markdown reads inside
 a line is backslash-escaped (no emphasis, code, link, image, table cell or maths), new lines are shown as
-``\\n``, and an ``@`` or a ``#`` before a name or a number is broken with a zero-width space, so that a title
+``\\n``, and an ``@`` before a name or a ``#`` before a number is broken with a zero-width space, so that a title
 can neither ping anyone nor link an issue. In text, it goes through
 :func:`~build_tools.engine.findings.printable`, as findings do: no control character, no escape sequence, no
 line a CI runner would take for a command.
@@ -34,7 +34,8 @@ _PUNCTUATION = frozenset("\\`*_[]|~$!")
 """What Markdown reads as markup inside a line of text (emphasis, code, links and images, table cells,
 strikethrough, maths); record text never starts a line, and its new lines are shown as ``\\n``."""
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_PING = re.compile(r"([@#])(?=[\w-])")
+_PING = re.compile(r"(@(?=[\w-])|#(?=\d))")
+"""A mention (``@name``, ``@org/team``) or an issue reference (``#12``, ``owner/repo#12``)."""
 
 
 def md(text: str | None) -> str:
