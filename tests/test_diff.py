@@ -292,3 +292,26 @@ def test_markdown_escaping_is_whole_and_a_long_diff_is_cut_at_a_line(history):
     text = to_markdown(_diff(history), limit=600)
     assert len(text) <= 600 and text.endswith("the rest is in the run's `evidence-diff` artifact.*\n")
     assert text.startswith(MARKER)
+
+
+def test_a_record_merged_into_another_is_a_rename_into_it(history):
+    """Merging, as the guide says: delete the record that goes, add its id to the aliases of the one that stays."""
+    (history.evidence / "claims" / "effect-not-yet-known.yaml").unlink()
+    history.write("claim", "boards-feel-freer", BOARDS_HEAD.replace("themes:", "aliases: [effect-not-yet-known]\n"
+                                                                     "    themes:"))
+    commit(history.root, "2026-03-01", "Merge")
+    diff = _diff(history, "head", "HEAD")
+    assert [(r.kind, r.old_id, r.new_id, r.by, r.merged) for r in diff.renamed] == [
+        ("claim", "effect-not-yet-known", "boards-feel-freer", "alias", True)]
+    assert diff.removed == diff.added == diff.changed == ()  # the alias it gained is the merge, reported as one
+
+
+def test_links_and_oversized_files_in_a_commit_are_unreadable_never_read(history):
+    claims = history.evidence / "claims"
+    (claims / "linked.yaml").symlink_to("/etc/passwd")
+    (claims / "huge.yaml").write_text("id: huge\nstatement: " + "x" * 300_000 + "\n", encoding="utf-8")
+    commit(history.root, "2026-03-01", "Hostile files")
+    diff = _diff(history, "head", "HEAD")
+    assert {(u.side, u.id, u.problems[0].code) for u in diff.unreadable} == {
+        ("head", "linked", "record-symlink"), ("head", "huge", "file-too-large")}
+    assert diff.added == ()
