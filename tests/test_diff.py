@@ -194,7 +194,8 @@ def test_markdown_and_text_say_it_all(history, capsys, monkeypatch, tmp_path):
     assert code == 0 and out == "" and f"wrote {out_file}" in err
     text = out_file.read_text(encoding="utf-8")
     assert text.startswith(MARKER + "\n## Evidence diff\n")
-    assert "2 added, 1 removed, 3 renamed, 4 changed, 2 new contradictions" in text
+    assert "2 added, 1 removed, 3 renamed, 4 changed, 2 new contradictions, 1 recommendation on a claim whose " \
+           "certainty moved." in text
     assert "- **Certainty**: moderate → low (lower)" in text
     assert "- **Coherence**: no or very minor → minor concerns (more)" in text
     assert "- **Evidence added** (contradicts): `journal-report`: “the picture varied widely between areas”" in text

@@ -302,8 +302,9 @@ def _diff(args: argparse.Namespace) -> int:
         repo = revisions.locate(args.evidence)
         base_commit = revisions.resolve(repo, args.base)
         head_commit = revisions.resolve(repo, args.head) if args.head is not None else None
-        old = revisions.read_commit(repo, base_commit, args.base)
-        new = (revisions.read_commit(repo, head_commit, args.head) if head_commit
+        parsed: revisions.Parsed = {}  # what both commits hold unchanged is parsed once
+        old = revisions.read_commit(repo, base_commit, args.base, parsed)
+        new = (revisions.read_commit(repo, head_commit, args.head, parsed) if head_commit
                else revisions.read_working_tree(repo))
         renames = revisions.git_renames(repo, base_commit, head_commit)
     except revisions.RevisionError as exc:

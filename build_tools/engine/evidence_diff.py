@@ -216,6 +216,8 @@ def diff_evidence(old: Snapshot, new: Snapshot, git_renames: list[tuple[str, str
         pairs += [(before[i], after[i], None) for i in sorted(before) if i in after]
     changes: dict[tuple[str, str], Change] = {}
     for before_record, after_record, former in pairs:
+        if before_record is after_record:
+            continue  # one file, unchanged in git, parsed once
         change = _compare(before_record, after_record, former, new, renamed_ids,
                           merged_into.get((after_record.kind, after_record.id), set()))
         if change is not None:

@@ -138,8 +138,14 @@ def resolve(repo: Repository, revision: str) -> str:
     return found.decode("ascii").strip()
 
 
-def read_commit(repo: Repository, commit: str, label: str) -> Snapshot:
-    """The records of the evidence folder at ``commit`` (a full hash, from :func:`resolve`)."""
+Parsed = dict[tuple[str, str], tuple[Record | None, list[Finding]]]
+"""What a file's bytes gave, by (git object, path): a file both revisions hold unchanged is parsed once."""
+
+
+def read_commit(repo: Repository, commit: str, label: str, parsed: Parsed | None = None) -> Snapshot:
+    """The records of the evidence folder at ``commit`` (a full hash, from :func:`resolve`); ``parsed``, shared
+    between the revisions read, keeps the files already parsed."""
+    parsed = {} if parsed is None else parsed
     snapshot = Snapshot(label, commit)
     listing = _git(repo.top, "ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--",
                    repo.folder if repo.folder != "." else ".")
@@ -160,10 +166,13 @@ def read_commit(repo: Repository, commit: str, label: str) -> Snapshot:
             snapshot.add(*key, shown, None, [too_large(int(size), shown)])
         else:
             wanted.append((*key, shown, obj))
-    blobs = _cat_blobs(repo, [obj for *_, obj in wanted])
-    for (kind, record_id, shown, _), raw in zip(wanted, blobs, strict=True):
-        record, findings = load_record_bytes(KINDS[kind], raw, shown, record_id)
-        snapshot.add(kind, record_id, shown, record, findings)
+    to_read = [obj for *_, shown, obj in wanted if (obj, shown) not in parsed]
+    blobs = dict(zip(to_read, _cat_blobs(repo, to_read), strict=True))
+    for kind, record_id, shown, obj in wanted:
+        if (obj, shown) not in parsed:
+            parsed[(obj, shown)] = load_record_bytes(KINDS[kind], blobs[obj], shown, record_id)
+        record, findings = parsed[(obj, shown)]
+        snapshot.add(kind, record_id, shown, record, list(findings))
     return snapshot
 
 
@@ -209,11 +218,11 @@ def _relative_of_shown(shown: str, evidence: Path) -> str | None:
     return shown[len(prefix) + 1:] if shown.startswith(prefix + "/") else None
 
 
-def read(repo: Repository, revision: str | None) -> Snapshot:
+def read(repo: Repository, revision: str | None, parsed: Parsed | None = None) -> Snapshot:
     """The records at ``revision``, or in the working tree when it is None."""
     if revision is None:
         return read_working_tree(repo)
-    return read_commit(repo, resolve(repo, revision), revision)
+    return read_commit(repo, resolve(repo, revision), revision, parsed)
 
 
 def git_renames(repo: Repository, base: str, head: str | None) -> list[tuple[str, str, str]]:

@@ -67,9 +67,9 @@ def _counts(diff: EvidenceDiff) -> str:
     words = [f"{summary[name]} {name}" for name in ("added", "removed", "renamed", "changed") if summary[name]]
     if summary["contradictions"]:
         words.append(f"{summary['contradictions']} new contradiction{'s' * (summary['contradictions'] != 1)}")
-    if summary["recommendations"]:
-        n = summary["recommendations"]
-        words.append(f"{n} recommendation basis{'es' * (n != 1)} changed confidence")
+    if diff.recommendations:
+        n = len({r.recommendation for r in diff.recommendations})
+        words.append(f"{n} recommendation{'s' * (n != 1)} on a claim whose certainty moved")
     if summary["unreadable"]:
         words.append(f"{summary['unreadable']} unreadable")
     return ", ".join(words) if words else "no change to the evidence"
