@@ -307,6 +307,19 @@ def test_a_record_merged_into_another_is_a_rename_into_it(history):
     assert diff.removed == diff.added == diff.changed == ()  # the alias it gained is the merge, reported as one
 
 
+def test_two_records_merged_into_a_new_one_are_one_rename_and_one_merge(history):
+    claims = history.evidence / "claims"
+    (claims / "effect-not-yet-known.yaml").unlink()
+    (claims / "boards-feel-freer.yaml").unlink()
+    history.write("claim", "boards-and-effects", BOARDS_HEAD.replace(
+        "id: boards-feel-freer", "id: boards-and-effects\n    aliases: [boards-feel-freer, effect-not-yet-known]"))
+    commit(history.root, "2026-03-01", "Merge into a new claim")
+    diff = _diff(history, "head", "HEAD")
+    assert [(r.old_id, r.new_id, r.merged) for r in diff.renamed] == [
+        ("boards-feel-freer", "boards-and-effects", False), ("effect-not-yet-known", "boards-and-effects", True)]
+    assert diff.removed == diff.added == diff.changed == diff.contradictions == ()  # the aliases are the merge
+
+
 def test_links_and_oversized_files_in_a_commit_are_unreadable_never_read(history):
     claims = history.evidence / "claims"
     (claims / "linked.yaml").symlink_to("/etc/passwd")

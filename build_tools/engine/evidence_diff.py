@@ -111,7 +111,7 @@ class Change:
 class Rename:
     """``by`` is "alias" (the rule: the new record lists the old id) or "git" (git saw a renamed file, and the
     record does not list its old id: its old address leads nowhere); ``merged`` when the record it became was
-    there before."""
+    there before, or another former id became it already (the diff pairs a record with one former self)."""
 
     kind: str
     old_id: str
@@ -192,6 +192,7 @@ def diff_evidence(old: Snapshot, new: Snapshot, git_renames: list[tuple[str, str
     pairs: list[tuple[Record, Record, str | None]] = []  # old, new, former id when renamed
     renamed_ids: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}  # old id -> new id
     merged_into: dict[tuple[str, str], set[str]] = {}
+    became: dict[tuple[str, str], str] = {}  # (kind, new id) -> the one former id it was renamed from
     for kind in KINDS:
         before, after = old.records[kind], new.records[kind]
         gone = [i for i in sorted(before) if i not in after and (kind, i) not in new.unreadable]
@@ -202,16 +203,19 @@ def diff_evidence(old: Snapshot, new: Snapshot, git_renames: list[tuple[str, str
             target, by = alias_of.get(old_id), "alias"
             if target is None and by_git.get(old_id) in appeared:
                 target, by = by_git[old_id], "git"
-            if target is None or (target not in appeared and target not in before):
-                removed.append(_ref(before[old_id], old))
+            if target is None:
+                if (kind, by_git.get(old_id)) not in new.unreadable:  # else: its new file is reported unreadable
+                    removed.append(_ref(before[old_id], old))
                 continue
-            merged = target in before
+            # Into a record that was there before, or that another former id became already: a merge.
+            merged = target in before or target not in appeared
             renames.append(Rename(kind, old_id, target, after[target].title_text, by, merged))
             renamed_ids[kind][old_id] = target
             merged_into.setdefault((kind, target), set()).add(old_id)
-            if not merged and target in appeared:
+            if not merged:
                 appeared.discard(target)
                 pairs.append((before[old_id], after[target], old_id))
+                became[(kind, target)] = old_id
         added += [_ref(after[i], new) for i in sorted(appeared)]
         pairs += [(before[i], after[i], None) for i in sorted(before) if i in after]
     changes: dict[tuple[str, str], Change] = {}
@@ -226,7 +230,7 @@ def diff_evidence(old: Snapshot, new: Snapshot, git_renames: list[tuple[str, str
     changed = tuple(sorted(changes.values(), key=lambda c: (order[c.kind], c.id)))
     return EvidenceDiff(
         Side(old.label, old.commit), Side(new.label, new.commit), tuple(added), tuple(removed),
-        tuple(renames), changed, tuple(_contradictions(old, new, renamed_ids)),
+        tuple(renames), changed, tuple(_contradictions(old, new, renamed_ids, became)),
         tuple(_recommendations(new, changes)), tuple(_unreadable(old, "base") + _unreadable(new, "head")))
 
 
@@ -333,8 +337,9 @@ def _entry(evidence: Any) -> Entry:
     return Entry(evidence.source, evidence.quote, evidence.stance.value, evidence.locator)
 
 
-def _contradictions(old: Snapshot, new: Snapshot, renamed_ids: dict[str, dict[str, str]]) -> list[Contradiction]:
-    former = {new_id: old_id for old_id, new_id in renamed_ids["claim"].items()}
+def _contradictions(old: Snapshot, new: Snapshot, renamed_ids: dict[str, dict[str, str]],
+                    became: dict[tuple[str, str], str]) -> list[Contradiction]:
+    former = {new_id: old_id for (kind, new_id), old_id in became.items() if kind == "claim"}
     found = []
     for claim_id in sorted(new.records["claim"]):
         claim = new.records["claim"][claim_id]
