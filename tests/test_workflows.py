@@ -13,6 +13,8 @@ import pytest
 import yaml
 from conftest import Project, write_valid_base
 
+from build_tools.site.diff_report import MARKER
+
 ROOT = Path(__file__).parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
@@ -33,7 +35,8 @@ def _runs(workflow: dict) -> str:
 def test_workflows_are_valid_for_github_actions():
     """Validated against SchemaStore's schema for workflows (vendored by check-jsonschema: no network)."""
     files = sorted(WORKFLOWS.glob("*.yml"))
-    assert {f.name for f in files} == {"pull-request.yml", "records.yml", "publish.yml", "external-links.yml"}
+    assert {f.name for f in files} == {"pull-request.yml", "records.yml", "evidence-diff.yml", "publish.yml",
+                                       "external-links.yml"}
     result = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
                              *map(str, files)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -107,6 +110,36 @@ def test_records_from_forks_are_verified_by_this_repositorys_code_only():
     assert not any("upload-artifact" in s.get("uses", "") for s in steps)
     checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
     assert all(s["with"].get("ref", "") != "${{ github.event.pull_request.head.sha }}" for s in checkouts)
+
+
+def test_the_evidence_diff_is_made_by_this_repositorys_code_and_posted_by_a_job_that_runs_none():
+    """pull_request_target gives a fork's pull request a token that may write: the job that reads its records runs
+    the base's code on them, read from git as data, with a read-only token and no secret; the job that comments
+    runs nothing but gh and jq, with pull-requests: write alone, and updates the one comment it wrote."""
+    text = (WORKFLOWS / "evidence-diff.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    assert workflow[True] == {"pull_request_target": {"paths": ["evidence/**"]}}
+    assert workflow["permissions"] == {"contents": "read"}
+    assert "secrets." not in text
+    diff, comment = workflow["jobs"]["diff"], workflow["jobs"]["comment"]
+    assert diff["permissions"] == {"contents": "read"}
+    checkouts = [s for s in diff["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    assert len(checkouts) == 1 and checkouts[0]["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    assert checkouts[0]["with"]["persist-credentials"] is False
+    runs = _runs({"jobs": {"diff": diff}})
+    assert 'python -m build_tools diff "$base" "$HEAD_SHA" --format markdown --out evidence-diff/' in runs
+    assert "git checkout" not in runs and "pip install -e ." in runs  # records as data; the base's code
+    upload = next(s for s in diff["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"] == {"name": "evidence-diff", "path": "evidence-diff/", "retention-days": 14}
+    assert comment["needs"] == "diff" and comment["permissions"] == {"pull-requests": "write"}
+    assert "container" not in comment  # gh and jq are the runner's
+    for step in comment["steps"]:
+        assert step.get("uses", "").startswith("actions/download-artifact@") or set(step) == {"name", "env", "run"}
+    post = _runs({"jobs": {"comment": comment}})
+    assert not re.search(r"\b(python|pip|git|make|npm|sh|bash|source|eval)\b", post), "the comment job runs no code"
+    assert MARKER in post and '.user.login == "github-actions[bot]"' in post
+    assert "--input body.json" in post and "--method PATCH" in post and "--method POST" in post
+    assert "${{" not in runs + post  # event data reaches the scripts through env only
 
 
 def test_main_is_checked_then_deployed_to_pages_with_least_privilege():

@@ -1,4 +1,4 @@
-"""Command line: ``python -m build_tools validate | new | schema | export | generate | links | bench | check``.
+"""Command line: ``python -m build_tools validate | diff | new | schema | export | generate | links | bench | check``.
 
 Exit codes: 0 success, 1 findings (errors), 2 usage error.
 """
@@ -48,6 +48,23 @@ def _parser() -> argparse.ArgumentParser:
                                f"texts from this file, and update it (default: {DEFAULT_CACHE})")
     validate.add_argument("--no-cache", dest="cache", action="store_const", const=None,
                           help="parse every file and verify every quote afresh")
+
+    diff = commands.add_parser(
+        "diff", help="what changed in the evidence between two commits, or a commit and the working tree",
+        description="Compare the records of two commits (or of a commit and the working tree, when HEAD is left "
+                    "out) as evidence, not lines: records added, removed or renamed (aliases followed); certainty "
+                    "and each GRADE-CERQual component from -> to; key messages and statements changed; evidence "
+                    "added or removed, with its stance; new contradictions; recommendations whose claims changed "
+                    "certainty; records that one side cannot read. The commits are read with git, never checked "
+                    "out, and no quote is verified: no archive is needed. Exit 0, or 2 when a commit cannot be "
+                    "read.")
+    diff.add_argument("base", metavar="BASE", help="the commit to compare from (e.g. origin/main)")
+    diff.add_argument("head", metavar="HEAD", nargs="?", default=None,
+                      help="the commit to compare to (default: the working tree, committed or not)")
+    diff.add_argument("--evidence", default="evidence", type=Path, help="evidence folder (default: evidence)")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                      help="markdown: a pull-request comment; json: for tools (default: text)")
+    diff.add_argument("--out", type=Path, default=None, help="write it to this file instead of printing it")
 
     new = commands.add_parser("new", help="write a template record to fill in")
     new.add_argument("kind", help="source, study, claim, theme, recommendation or question")
@@ -128,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "validate":
         return _validate(args)
+    if args.command == "diff":
+        return _diff(args)
     if args.command == "links":
         return _links(args)
     if args.command == "export":
@@ -271,6 +290,38 @@ def _generate(args: argparse.Namespace) -> int:
     tools = ["zensical"] if args.engine == "zensical" else ["mkdocs", "properdocs"]
     print(f"wrote {result.out}/ ({result.pages} pages, {result.files} files): build it with "
           + " or ".join(f"`{tool} build --strict -f {config}`" for tool in tools))
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from build_tools.engine import revisions
+    from build_tools.engine.evidence_diff import diff_evidence
+    from build_tools.site import diff_report
+
+    try:
+        repo = revisions.locate(args.evidence)
+        base_commit = revisions.resolve(repo, args.base)
+        head_commit = revisions.resolve(repo, args.head) if args.head is not None else None
+        parsed: revisions.Parsed = {}  # what both commits hold unchanged is parsed once
+        old = revisions.read_commit(repo, base_commit, args.base, parsed)
+        new = (revisions.read_commit(repo, head_commit, args.head, parsed) if head_commit
+               else revisions.read_working_tree(repo))
+        renames = revisions.git_renames(repo, base_commit, head_commit)
+    except revisions.RevisionError as exc:
+        print(f"error: {fmt.printable(str(exc))}", file=sys.stderr)
+        return 2
+    result = diff_evidence(old, new, renames)
+    render = {"text": diff_report.to_text, "markdown": diff_report.to_markdown, "json": diff_report.to_json}
+    output = render[args.format](result)
+    if args.out is None:
+        sys.stdout.write(output)
+        return 0
+    try:
+        args.out.write_text(output, encoding="utf-8")
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
 

@@ -267,9 +267,13 @@ def load_record_file(kind: Kind, path: str, shown: str, stem: str) -> tuple[Reco
             raw = file.read()
     except OSError as exc:
         return None, [error("unreadable", f"cannot read file: {exc.strerror}", shown)]
+    return load_record_bytes(kind, raw, shown, stem)
+
+
+def load_record_bytes(kind: Kind, raw: bytes, shown: str, stem: str) -> tuple[Record | None, list[Finding]]:
+    """A record from the bytes of its file, wherever they came from (a file, or a commit: ``revisions``)."""
     if len(raw) > MAX_FILE_BYTES:
-        return None, [error("file-too-large", f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                            shown, 1, 1, hint="a record is a few kilobytes: split it or shorten its quotes")]
+        return None, [too_large(len(raw), shown)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -281,6 +285,12 @@ def load_record_file(kind: Kind, path: str, shown: str, stem: str) -> tuple[Reco
     if findings:
         return None, findings
     return type_record(kind, data, positions, shown, stem)
+
+
+def too_large(size: int, shown: str) -> Finding:
+    """The finding on a file of ``size`` bytes, above :data:`MAX_FILE_BYTES` (and so never parsed)."""
+    return error("file-too-large", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", shown, 1, 1,
+                 hint="a record is a few kilobytes: split it or shorten its quotes")
 
 
 def parse_yaml(text: str, shown: str) -> tuple[Any, dict[Path_, tuple[int, int]], list[Finding]]:
