@@ -195,11 +195,14 @@ def test_real_evidence_base_covers_every_theme_and_links_every_recommendation_an
         assert record.claims and all(c in graph.claims for c in record.claims), record.id
 
 
-def test_in_ci_the_browser_tests_fail_when_the_archive_is_missing(tmp_path):
-    """A CI machine without the archive is a broken set-up: the browser tests say so instead of skipping."""
+@pytest.mark.browser
+def test_the_browser_tests_need_no_archive_and_never_skip_for_want_of_one(tmp_path):
+    """The browser tests build the fixture synthesis, which writes its own archive: on a CI machine without the
+    real archive they run and pass, where they once had to fail (a skip would have hidden them)."""
     environment = {**os.environ, "CI": "true", "EVIDENCE_ARCHIVE": str(tmp_path / "no-archive")}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
                              "tests/browser/test_print.py"], cwd=ROOT, capture_output=True, text=True,
                             env=environment, check=False, timeout=300)
-    assert result.returncode == 1, result.stdout[-2000:]
-    assert "no-archive is missing: the real site cannot be built (set EVIDENCE_ARCHIVE)" in result.stdout
+    assert result.returncode == 0, result.stdout[-2000:]
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"=* ?\d+ passed in .*", summary), summary

@@ -1,8 +1,9 @@
-"""Build the real site, serve it on 127.0.0.1 and drive Debian's Chromium through Playwright.
+"""Build a site, serve it on 127.0.0.1 and drive Debian's Chromium through Playwright.
 
-Shared by the browser tests and by ``screenshots.py``. Nothing here downloads a
-browser: Playwright only ever launches ``/usr/bin/chromium``, with the flags that
-keep Chromium from calling Google's services.
+Shared by the browser tests and by ``screenshots.py``. The tests build the fixture synthesis the tests write
+(``tests/fixture_synthesis.py``), so that re-auditing the real evidence base never breaks them; the screenshot tool
+builds the real site by default. Nothing here downloads a browser: Playwright only ever launches
+``/usr/bin/chromium``, with the flags that keep Chromium from calling Google's services.
 """
 
 from __future__ import annotations
@@ -40,12 +41,15 @@ def archive_dir() -> Path:
     return (ROOT / configured).resolve() if configured else ROOT.parent / "shared" / "sources"
 
 
-def build_site(out_dir: Path, site_url: str) -> None:
-    """``properdocs build --strict`` of the project's own site into ``out_dir``; raises with its output on failure."""
-    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL"}}
-    environment.update({"EVIDENCE_ARCHIVE": str(archive_dir()), "NO_MKDOCS_2_WARNING": "1", "SITE_URL": site_url})
+def build_site(out_dir: Path, site_url: str, project: Path = ROOT) -> None:
+    """``properdocs build --strict`` of ``project``'s site (the real one unless told) into ``out_dir``; raises with
+    its output on failure. The real site reads the archive of :func:`archive_dir`; the fixture has its own."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL", "EVIDENCE_ARCHIVE"}}
+    environment.update({"NO_MKDOCS_2_WARNING": "1", "SITE_URL": site_url})
+    if project == ROOT:
+        environment["EVIDENCE_ARCHIVE"] = str(archive_dir())
     result = subprocess.run([sys.executable, "-m", "properdocs", "build", "--strict", "-f", "mkdocs.yml",
-                             "-d", str(out_dir)], cwd=ROOT,
+                             "-d", str(out_dir)], cwd=project,
                             capture_output=True, text=True, env=environment, check=False)
     if result.returncode != 0 or "WARNING" in result.stderr:
         raise RuntimeError(f"mkdocs build --strict failed:\n{result.stderr}")
@@ -88,6 +92,16 @@ class Site:
     url: str
     host: str
     directory: Path
+    project: Path
+    """The folder of the site's mkdocs.yml, evidence/ and archive/ (the real project's archive lies elsewhere)."""
+
+    @property
+    def evidence(self) -> Path:
+        return self.project / "evidence"
+
+    @property
+    def archive(self) -> Path:
+        return archive_dir() if self.project == ROOT else self.project / "archive"
 
     def pages(self) -> list[str]:
         """The path of every HTML page of the built site, relative to its root ('' for the home page)."""
@@ -98,15 +112,27 @@ class Site:
         return paths
 
 
+def write_fixture(work_dir: Path) -> Path:
+    """The fixture synthesis of the tests, written into ``work_dir/synthesis``; returns that folder."""
+    tests = str(Path(__file__).resolve().parents[1])
+    if sys.path[0] != tests:  # before tests/browser/, whose conftest.py is not the one the fixture imports
+        sys.path.insert(0, tests)
+    from fixture_synthesis import write_fixture_synthesis
+
+    return write_fixture_synthesis(work_dir / "synthesis").root
+
+
 @contextmanager
-def served_site(work_dir: Path) -> Iterator[Site]:
-    """Build the real site into ``work_dir/site`` with ``site_url`` set to where it is served, and serve it."""
+def served_site(work_dir: Path, *, fixture: bool = True) -> Iterator[Site]:
+    """Build the fixture synthesis (or, with ``fixture=False``, the real site) into ``work_dir/site`` with
+    ``site_url`` set to where it is served, and serve it."""
     directory = work_dir / "site"
     server = SiteServer(directory)
     try:
-        build_site(directory, server.url)
+        project = write_fixture(work_dir) if fixture else ROOT
+        build_site(directory, server.url, project)
         server.start()
-        yield Site(server.url, server.host, directory)
+        yield Site(server.url, server.host, directory, project)
     finally:
         server.close()
 
@@ -119,17 +145,23 @@ def launch_chromium(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
 
 
-def page_types() -> dict[str, str]:
+PAGE_TYPES = ("home", "overview", "methods", "themes", "claims", "sources", "studies", "recommendations",
+              "questions", "evidence-map", "summary-of-findings", "tags", "downloads", "changelog", "contributing",
+              "claim", "theme", "source", "study", "recommendation", "question")
+"""The names of the page types, known before any site is built (tests are made for each)."""
+
+
+def page_types(evidence: Path) -> dict[str, str]:
     """One page of every type, by name: path relative to the site root.
 
-    Record pages are picked from the real evidence base, each the richest of its
-    kind (most evidence, most claims, most quotes), so that the widest tables and
+    Record pages are picked from the evidence base in ``evidence``, each the richest of
+    its kind (most evidence, most claims, most quotes), so that the widest tables and
     longest lists are the ones tested.
     """
     from build_tools.engine.graph import build_graph
     from build_tools.engine.load import load_evidence
 
-    graph = build_graph(load_evidence(ROOT / "evidence"))
+    graph = build_graph(load_evidence(evidence))
 
     def richest(records: dict[str, Any], size: Any) -> str:
         return min(records.values(), key=lambda r: (-size(r), r.id)).id
@@ -140,7 +172,7 @@ def page_types() -> dict[str, str]:
     study = richest(graph.studies, lambda s: len(graph.reports_by_study.get(s.id, [])))
     recommendation = richest(graph.recommendations, lambda r: len(r.claims))
     question = richest(graph.questions, lambda q: len(q.claims))
-    return {
+    types = {
         "home": "",
         "overview": "overview/",
         "methods": "methods/",
@@ -153,6 +185,7 @@ def page_types() -> dict[str, str]:
         "evidence-map": "evidence-map/",
         "summary-of-findings": "summary-of-findings/",
         "tags": "tags/",
+        "downloads": "downloads/",
         "changelog": "changelog/",
         "contributing": "contributing/",  # hand-written, with highlighted code blocks
         "claim": f"claims/{claim}/",
@@ -162,3 +195,5 @@ def page_types() -> dict[str, str]:
         "recommendation": f"recommendations/{recommendation}/",
         "question": f"questions/{question}/",
     }
+    assert tuple(types) == PAGE_TYPES
+    return types

@@ -8,10 +8,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from pygments.token import STANDARD_TYPES
 
-from .harness import DESKTOP, PHONE, page_types
+from .harness import DESKTOP, PAGE_TYPES, PHONE
 
 AXE = Axe()
-TYPES = page_types()
 
 
 def violations(page) -> list[str]:
@@ -21,26 +20,26 @@ def violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("kind", sorted(TYPES))
-def test_no_serious_or_critical_violation(browser, site, kind, scheme):
+@pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
+def test_no_serious_or_critical_violation(browser, site, types, kind, scheme):
     context = browser.new_context(viewport=DESKTOP, color_scheme=scheme, reduced_motion="reduce")
     try:
         page = context.new_page()
-        page.goto(site.url + TYPES[kind])
+        page.goto(site.url + types[kind])
         found = violations(page)
-        assert not found, f"/{TYPES[kind]} ({scheme}):\n" + "\n".join(found)
+        assert not found, f"/{types[kind]} ({scheme}):\n" + "\n".join(found)
     finally:
         context.close()
 
 
 @pytest.mark.parametrize("kind", ["home", "claim", "evidence-map"])
-def test_no_serious_or_critical_violation_on_a_phone(browser, site, kind):
+def test_no_serious_or_critical_violation_on_a_phone(browser, site, types, kind):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, color_scheme="light")
     try:
         page = context.new_page()
-        page.goto(site.url + TYPES[kind])
+        page.goto(site.url + types[kind])
         found = violations(page)
-        assert not found, f"/{TYPES[kind]} (phone):\n" + "\n".join(found)
+        assert not found, f"/{types[kind]} (phone):\n" + "\n".join(found)
     finally:
         context.close()
 
@@ -89,12 +88,12 @@ def _contrast(one: tuple[float, ...], other: tuple[float, ...]) -> float:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_code_token_meets_aa_in_both_palettes(browser, site, scheme):
+def test_every_code_token_meets_aa_in_both_palettes(browser, site, types, scheme):
     """axe checks only the tokens a page happens to have: this measures every class Pygments may write."""
     context = browser.new_context(viewport=DESKTOP, color_scheme=scheme, reduced_motion="reduce")
     try:
         page = context.new_page()
-        page.goto(site.url + TYPES["contributing"])
+        page.goto(site.url + types["contributing"])
         assert page.locator(".highlight .nv").count(), "the contributor guide has no highlighted variable for axe"
         colours = page.evaluate(TOKENS, sorted({name for name in STANDARD_TYPES.values() if name}))
         background = _over(_rgba(colours["code"]), _rgba(colours["page"]))

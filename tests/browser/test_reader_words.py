@@ -4,14 +4,7 @@ that names each claim once."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from build_tools.engine.graph import build_graph
-from build_tools.engine.load import load_evidence
-
-from .harness import ROOT, archive_dir
-
-GRAPH = build_graph(load_evidence(ROOT / "evidence"))
 RAW = {"news-report", "research-report", "opinion-piece", "peer-reviewed-article", "study-findings",
        "authors-interpretation", "expert-opinion", "the-field", "these-documents", "methodological_limitations",
        "no-or-very-minor", "very_low"}
@@ -25,10 +18,11 @@ SHOWN = r"""() => {
 }"""
 
 
-def test_no_reader_page_shows_a_record_id_an_enum_value_or_an_archive_file(page, site):
+def test_no_reader_page_shows_a_record_id_an_enum_value_or_an_archive_file(page, site, graph):
     ids = {record_id for kind in ("claim", "source", "study", "theme", "recommendation", "question")
-           for record_id in GRAPH.by_kind(kind)}
-    archived = {path.name for path in Path(archive_dir()).iterdir()} if Path(archive_dir()).is_dir() else set()
+           for record_id in graph.by_kind(kind)}
+    archived = {path.name for path in site.archive.iterdir()}
+    assert archived, "the archive's file names are looked for"
     problems = []
     for path in site.pages():
         if path.startswith(("contributing/", "changelog/")):  # for contributors; commit subjects
@@ -42,8 +36,8 @@ def test_no_reader_page_shows_a_record_id_an_enum_value_or_an_archive_file(page,
     assert not problems, "\n".join(problems)
 
 
-def test_a_study_page_names_each_claim_once(page, site):
-    for study_id in GRAPH.studies:
+def test_a_study_page_names_each_claim_once(page, site, graph):
+    for study_id in graph.studies:
         page.goto(f"{site.url}studies/{study_id}/")
         links = page.locator(".md-content a[href*='/claims/']")
         targets = [links.nth(i).get_attribute("href") for i in range(links.count())]
@@ -53,5 +47,5 @@ def test_a_study_page_names_each_claim_once(page, site):
         # folded sections too: their text is on the page, a click away
         shown = " ".join(page.locator(".md-content article").evaluate("el => el.textContent").split())
         for claim in {t.rstrip("/").rsplit("/", 1)[-1] for t in targets}:
-            message = " ".join(GRAPH.claims[claim].title_text.split())
+            message = " ".join(graph.claims[claim].title_text.split())
             assert shown.count(message) == 1, (study_id, claim)

@@ -1,4 +1,5 @@
-"""The screenshot script saves a valid PNG of every page type at desktop and phone widths."""
+"""The screenshot script saves a valid PNG of every page type at desktop and phone widths (of the fixture synthesis,
+which needs no archive)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 import zlib
 from pathlib import Path
 
-from .harness import ROOT, page_types
+from .harness import PAGE_TYPES, ROOT
 
 SCRIPT = Path(__file__).with_name("screenshots.py")
 
@@ -36,12 +37,12 @@ def png_colours(path: Path) -> int:
     return len(set(zlib.decompress(b"".join(chunks))[row * (height // 3):]))
 
 
-def test_script_saves_every_page_type_at_both_widths(site, browser, tmp_path):
-    # `site` and `browser` only make this test fail or skip like the others when the archive or chromium is missing
-    result = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "shots")], cwd=ROOT, capture_output=True,
-                            text=True, env=dict(os.environ), check=False, timeout=600)
+def test_script_saves_every_page_type_at_both_widths(browser, tmp_path):
+    # `browser` only makes this test fail like the others when chromium is missing
+    result = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "shots"), "--fixture"], cwd=ROOT,
+                            capture_output=True, text=True, env=dict(os.environ), check=False, timeout=600)
     assert result.returncode == 0, result.stderr
-    expected = {f"{name}-{width}.png" for name in page_types() for width in ("desktop", "phone")}
+    expected = {f"{name}-{width}.png" for name in PAGE_TYPES for width in ("desktop", "phone")}
     assert {p.name for p in (tmp_path / "shots").iterdir()} == expected
     for name in expected:
         width, height = png_size(tmp_path / "shots" / name)
