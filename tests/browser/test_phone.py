@@ -46,7 +46,9 @@ MEASURE = r"""() => {
   };
   const tables = [...document.querySelectorAll('.md-content table')].map(table => {
     const box = scroller(table);
-    const fits = table.getBoundingClientRect().width <= table.parentElement.getBoundingClientRect().width + 1;
+    // it fits when nothing of it scrolls sideways: not its scroll container (Material wraps every table in one,
+    // which would hide an overflow from a comparison with the table's parent), not the screen
+    const fits = !(box && box.scrollWidth > box.clientWidth + 1) && table.getBoundingClientRect().right <= vw + 1;
     // a header row kept for screen readers only (the rows are cards, each cell under its label) is not shown
     const headerHidden = table.tHead && table.tHead.getBoundingClientRect().width <= 1;
     const cramped = [...table.querySelectorAll('th, td')]
