@@ -25,7 +25,7 @@ from build_tools.tooling.invocation import invocation
 
 STEPS = ("lint", "validate", "build", "links", "engines", "tests")
 ENGINE = "properdocs"
-"""What builds the site: ProperDocs, the maintained fork of MkDocs 1.x (README: engines)."""
+"""What builds the site: ProperDocs, the maintained fork of MkDocs 1.x (docs/engines.md)."""
 
 
 def build_site(project: Project, site_dir: Path, engine: str = ENGINE,
