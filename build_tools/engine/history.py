@@ -64,7 +64,9 @@ class Change:
 
     ``record_id`` is the id after the change (the id removed, for ``removed``);
     ``old_id`` the id before a rename; ``now`` the id the record has at the
-    newest commit read, after any later renames (None when it was removed since).
+    newest commit read, after any later renames (None when it was removed since);
+    ``path`` the record's file after the change, relative to the evidence folder
+    (None for ``removed``).
     """
 
     action: Action
@@ -72,6 +74,7 @@ class Change:
     record_id: str
     old_id: str | None = None
     now: str | None = None
+    path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,24 @@ class RecordHistory:
 
 
 @dataclass(frozen=True)
+class ClaimEvent:
+    """One commit in a claim's story. ``certainty`` and ``key_message`` are (before, after) when they moved;
+    ``before`` is None on the commit that added the claim (or when an older version did not say)."""
+
+    sha: str
+    date: _dt.date
+    subject: str
+    added: bool = False
+    renamed_from: str | None = None
+    certainty: tuple[str | None, str | None] | None = None
+    key_message: tuple[str | None, str | None] | None = None
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+
+@dataclass(frozen=True)
 class History:
     """The git history of an evidence folder, newest commit first.
 
@@ -128,6 +149,8 @@ class History:
     records: dict[tuple[str, str], RecordHistory] = field(default_factory=dict)
     shallow: bool = False
     cut: _dt.date | None = None
+    claim_stories: dict[str, tuple[ClaimEvent, ...]] = field(default_factory=dict)
+    """Each claim's story, by its id now, oldest event first (:mod:`build_tools.engine.claim_history`)."""
 
     def of(self, kind: str, record_id: str, aliases: Iterable[str] = ()) -> RecordHistory | None:
         """The history of a record, also found under a former id when the rename is not committed yet."""
@@ -216,7 +239,7 @@ class _Life:
     renames: list[Rename] = field(default_factory=list)
 
 
-_Done = tuple[Action, str, str, str | None, _Life]
+_Done = tuple[Action, str, str, str | None, _Life, str | None]  # ..., the file after the change
 
 
 def build_history(raw: list[RawCommit]) -> History:
@@ -237,7 +260,8 @@ def build_history(raw: list[RawCommit]) -> History:
             done.extend(_apply(change, commit, lives))
         pending.append((commit, done))
     commits = tuple(
-        Commit(c.sha, c.date, c.subject, tuple(Change(a, k, i, o, life.current) for a, k, i, o, life in done))
+        Commit(c.sha, c.date, c.subject,
+               tuple(Change(a, k, i, o, life.current, path) for a, k, i, o, life, path in done))
         for c, done in reversed(pending) if done)
     records = {key: RecordHistory(life.first_added, life.last_changed, life.last_commit, tuple(life.renames))
                for key, life in lives.items()}
@@ -258,7 +282,7 @@ def _apply(change: FileChange, commit: RawCommit, lives: dict[tuple[str, str], _
             life.current, life.last_changed, life.last_commit = new[1], commit.date, commit.sha
             _retire(lives, new)
             lives[new] = life
-            yield Action.renamed, new[0], new[1], old[1], life
+            yield Action.renamed, new[0], new[1], old[1], life, change.new_path
             return
         if old and old == new:  # moved into a subfolder of its kind: same id, same page
             yield from _apply(FileChange("M", change.new_path), commit, lives)
@@ -269,21 +293,22 @@ def _apply(change: FileChange, commit: RawCommit, lives: dict[tuple[str, str], _
         if new:
             yield from _apply(FileChange("A", change.new_path), commit, lives)
         return
-    key = record_of(change.new_path if change.status == "C" and change.new_path else change.path)
+    path = change.new_path if change.status == "C" and change.new_path else change.path
+    key = record_of(path)
     if key is None:
         return
     if change.status == "D":
         life = lives.pop(key, None) or _Life(None, None, None, key[1])
         life.current = None
-        yield Action.removed, key[0], key[1], None, life
+        yield Action.removed, key[0], key[1], None, life, None
     elif change.status in ("A", "C"):
         _retire(lives, key)
         life = lives[key] = _Life(commit.date, commit.date, commit.sha, key[1])
-        yield Action.added, key[0], key[1], None, life
+        yield Action.added, key[0], key[1], None, life, path
     else:  # M, or T (type change): a record git saw before, or one whose addition was never seen
         life = lives.setdefault(key, _Life(None, None, None, key[1]))
         life.last_changed, life.last_commit = commit.date, commit.sha
-        yield Action.changed, key[0], key[1], None, life
+        yield Action.changed, key[0], key[1], None, life, path
 
 
 def _retire(lives: dict[tuple[str, str], _Life], key: tuple[str, str]) -> None:

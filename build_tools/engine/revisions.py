@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from build_tools.engine.findings import Finding, error
 from build_tools.engine.history import _file_changes, record_of
@@ -178,19 +181,65 @@ def read_commit(repo: Repository, commit: str, label: str, parsed: Parsed | None
 
 def _cat_blobs(repo: Repository, objects: list[str]) -> list[bytes]:
     """The contents of ``objects``, in order, from one ``git cat-file --batch``."""
-    if not objects:
-        return []
-    output = _git(repo.top, "cat-file", "--batch", stdin="".join(f"{obj}\n" for obj in objects).encode("ascii"))
-    blobs, at = [], 0
-    for _ in objects:
-        end = output.index(b"\n", at)
-        header = output[at:end].split()
-        if len(header) != 3:
-            raise RevisionError(f"git cat-file: unexpected answer {output[at:end][:80]!r}")
-        size = int(header[2])
-        blobs.append(output[end + 1: end + 1 + size])
-        at = end + 1 + size + 1
+    blobs = []
+    for blob in iter_blobs(repo, objects):
+        if blob is None:
+            raise RevisionError("git cat-file: an object listed by git ls-tree is missing")
+        blobs.append(blob)
     return blobs
+
+
+def iter_blobs(repo: Repository, specs: list[str], limit: int = MAX_FILE_BYTES) -> Iterator[bytes | None]:
+    """The contents of each object (a hash, or ``commit:path``), in order, streamed from one
+    ``git cat-file --batch``: None for an object git does not have, or one above ``limit`` bytes (never held).
+
+    The names are written from a thread while the answers are read here, so that neither pipe fills and stops
+    the other; memory holds one object at a time."""
+    if not specs:
+        return
+    try:
+        process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo.top, stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError as exc:
+        raise RevisionError(f"git could not be run ({exc.strerror or exc})") from None
+    assert process.stdin is not None and process.stdout is not None
+    names = "".join(f"{spec}\n" for spec in specs).encode("utf-8", "surrogateescape")
+
+    def write() -> None:
+        try:
+            process.stdin.write(names)  # type: ignore[union-attr]
+            process.stdin.close()  # type: ignore[union-attr]
+        except OSError:  # git stopped early: the reading side says so
+            pass
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        for _ in specs:
+            header = process.stdout.readline().split()
+            if len(header) == 2 and header[1] == b"missing":
+                yield None
+                continue
+            if len(header) != 3:
+                raise RevisionError(f"git cat-file: unexpected answer {b' '.join(header)[:80]!r}")
+            size = int(header[2])
+            if size > limit:
+                _skip(process.stdout, size + 1)
+                yield None
+                continue
+            blob = process.stdout.read(size)
+            process.stdout.read(1)  # the newline after each object
+            yield blob
+    finally:
+        process.stdout.close()
+        process.kill()
+        process.wait()
+        writer.join()
+
+
+def _skip(stream: Any, count: int) -> None:
+    while count > 0:
+        count -= len(stream.read(min(count, 1 << 20)) or b"\0" * count)
 
 
 def read_working_tree(repo: Repository) -> Snapshot:
