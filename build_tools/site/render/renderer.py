@@ -19,7 +19,7 @@ from build_tools.engine.model import BASIS_ORDER, CERTAINTY_ORDER, KINDS, OPEN_I
 from build_tools.site.charts import claims_by_theme_chart, sources_by_type_chart
 from build_tools.site.citations import Citations
 from build_tools.site.exports import Download
-from build_tools.site.info import SiteInfo
+from build_tools.site.info import SiteInfo, Version
 from build_tools.site.render.addresses import (
     CHANGELOG,
     DOWNLOADS_URI,
@@ -132,6 +132,7 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         self.env = _environment()
         self.context: dict[str, Any] = dict(
             link=self.link, url=self.url, graph=graph, info=self.info,
+            version=Version.of(self.history, self.info),
             weakest_certainty=self.weakest_certainty,
             record_url=self.record_url, evidence_block=self.evidence_block, quotes_of_record=self.quotes_of_record,
             claim_line=self.claim_line, claim_markers=self.claim_markers, reference=self.reference,
