@@ -183,6 +183,7 @@ def golden_text(page: GeneratedPage) -> str:
     lines = ["<!--", f"title: {page.title}"]
     lines += [f"tags: {', '.join(page.tags)}"] if page.tags else []
     lines += [f"hide: {', '.join(page.hide)}"] if page.hide else []
+    lines += [f"feed: {page.feed}"] if page.feed else []
     lines += [f"search: {page.search}" if page.search is not None else "search: excluded", "-->", ""]
     return "\n".join(lines) + page.body
 
