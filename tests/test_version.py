@@ -59,21 +59,22 @@ def test_the_home_page_says_how_to_cite_this_version(repo):
     history = read_history(repo.evidence)
     assert (history.head, history.dirty) == (head, False)
     block = home(repo, history)
-    assert f"<em>Test synthesis</em> (version {head[:7]}, built 2026-12-01). https://example.org/synthesis/" in block
+    assert (f'<em>Test synthesis</em> (version {head[:7]}, built <span class="ev-date">2026-12-01</span>). '
+            "https://example.org/synthesis/") in block
     assert f"Commit: <code>{head}</code></li>" in block
     assert "Built: 2026-12-01" in block
     (repo.root / "draft.txt").write_text("not committed\n", encoding="utf-8")  # anywhere in the working tree
     history = read_history(repo.evidence)
     assert (history.head, history.dirty) == (head, True)
     block = home(repo, history)
-    assert f"(version {head[:7]} with uncommitted changes, built 2026-12-01)" in block
+    assert f'(version {head[:7]} with uncommitted changes, built <span class="ev-date">2026-12-01</span>)' in block
     assert "this version matches no commit exactly" in block
 
 
 def test_without_git_the_version_says_so(project):
     write_site_base(project)
     block = home(project, read_history(project.evidence))
-    assert "(version unknown, built 2026-12-01)" in block
+    assert '(version unknown, built <span class="ev-date">2026-12-01</span>)' in block
     assert "Commit: not known (the records are not in a git repository)" in block
 
 
