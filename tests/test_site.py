@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import gzip
 import json
@@ -147,7 +148,7 @@ def _commit(sha: str, date: str, subject: str, *files: FileChange) -> RawCommit:
 
 # The golden pages never depend on the repository's own history: this one is made up, newest commit first.
 # quick-change is renamed to change-is-quick (which lists it in aliases), and a claim is added, then removed.
-FIXED_HISTORY = build_history([
+FIXED_HISTORY = dataclasses.replace(build_history([
     _commit("d", "2026-03-01", "Remove a claim; reword the theme",
             FileChange("D", "claims/dropped.yaml"), FileChange("M", "themes/autonomy.yaml")),
     _commit("c", "2026-02-10", "Add a claim", FileChange("A", "claims/dropped.yaml")),
@@ -159,7 +160,7 @@ FIXED_HISTORY = build_history([
         "sources/second-report.yaml", "themes/autonomy.yaml", "claims/boards-feel-freer.yaml",
         "claims/effect-unknown.yaml", "claims/quick-change.yaml", "recommendations/wait-and-see.yaml",
         "questions/patient-effects.yaml", "README.md"))),
-])
+]), head="e" * 40, dirty=False)
 
 
 def rendered_pages(tmp_path: Path) -> dict[str, str]:
@@ -182,6 +183,7 @@ def golden_text(page: GeneratedPage) -> str:
     lines = ["<!--", f"title: {page.title}"]
     lines += [f"tags: {', '.join(page.tags)}"] if page.tags else []
     lines += [f"hide: {', '.join(page.hide)}"] if page.hide else []
+    lines += [f"feed: {page.feed}"] if page.feed else []
     lines += [f"search: {page.search}" if page.search is not None else "search: excluded", "-->", ""]
     return "\n".join(lines) + page.body
 

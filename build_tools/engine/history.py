@@ -9,6 +9,9 @@ says why it is missing or incomplete, and pages say "unknown" rather than guess.
 Dates are commit dates (when a change landed), in UTC. Only the main line is read
 (``--first-parent``): a merged pull request counts as one change, on the day it
 was merged.
+
+Besides the log, one ``git status`` says which commit the working tree is (``HEAD``)
+and whether it has uncommitted changes: the version of the synthesis a build shows.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
@@ -29,6 +32,8 @@ _COMMIT, _FIELD = "\x1e", "\x1f"
 GIT_LOG = ("log", "--first-parent", "--diff-merges=first-parent", "-M", "--name-status", "-z", "--relative",
            "--no-color", "--decorate-refs-exclude=refs/*", "--decorate-refs-exclude=HEAD",
            f"--format={_COMMIT}%H{_FIELD}%ct{_FIELD}%D{_FIELD}%s", "--", ".")
+# The commit checked out and the state of the whole working tree (ignored files left out), in one cheap call.
+GIT_STATUS = ("--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z")
 
 
 class Action(StrEnum):
@@ -56,6 +61,8 @@ class RawCommit:
     subject: str
     files: tuple[FileChange, ...]
     grafted: bool = False
+    time: _dt.datetime | None = None
+    """The commit time, in UTC (``date`` is its day)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ class Commit:
     date: _dt.date
     subject: str
     changes: tuple[Change, ...]
+    time: _dt.datetime | None = None
+    """The commit time, in UTC (``date`` is its day); None when not known (a history made up in tests)."""
 
     @property
     def short(self) -> str:
@@ -141,6 +150,8 @@ class History:
 
     ``available`` is False when there is none to read (``note`` says why);
     ``shallow`` when the clone's history is cut short (dates before ``cut`` are unknown).
+    ``head`` is the commit checked out (None when unknown, or before the first commit), and ``dirty``
+    whether the working tree differs from it (None when unknown).
     """
 
     available: bool
@@ -149,6 +160,8 @@ class History:
     records: dict[tuple[str, str], RecordHistory] = field(default_factory=dict)
     shallow: bool = False
     cut: _dt.date | None = None
+    head: str | None = None
+    dirty: bool | None = None
     claim_stories: dict[str, tuple[ClaimEvent, ...]] = field(default_factory=dict)
     """Each claim's story, by its id now, oldest event first (:mod:`build_tools.engine.claim_history`)."""
 
@@ -165,7 +178,8 @@ class History:
 
 
 def read_history(evidence: Path | str) -> History:
-    """The history of the record files under ``evidence``: one ``git log``, never an exception."""
+    """The history of the record files under ``evidence``: one ``git log`` (and one ``git status`` for the commit
+    checked out), never an exception."""
     folder = Path(evidence)
     if not folder.is_dir():
         return History.unavailable(f"the evidence folder {folder} does not exist")
@@ -182,7 +196,35 @@ def read_history(evidence: Path | str) -> History:
         elif "does not have any commits" in reason:
             reason = "the repository has no commits yet"
         return History.unavailable(reason.removeprefix("fatal: "))
-    return build_history(parse_log(result.stdout.decode("utf-8", "replace")))
+    history = build_history(parse_log(result.stdout.decode("utf-8", "replace")))
+    head, dirty = read_head(folder)
+    return replace(history, head=head, dirty=dirty)
+
+
+def read_head(folder: Path) -> tuple[str | None, bool | None]:
+    """The commit checked out in the repository that holds ``folder``, and whether the working tree (every file
+    git does not ignore, records or not) differs from it; (None, None) when git cannot say."""
+    try:
+        result = subprocess.run(["git", *GIT_STATUS], cwd=folder, capture_output=True, stdin=subprocess.DEVNULL,
+                                check=False)
+    except OSError:
+        return None, None
+    if result.returncode != 0:
+        return None, None
+    return parse_status(result.stdout.decode("utf-8", "replace"))
+
+
+def parse_status(output: str) -> tuple[str | None, bool | None]:
+    """The output of :data:`GIT_STATUS`: headers (``# branch.oid SHA``), then one entry per changed file."""
+    head: str | None = None
+    dirty = False
+    for entry in output.split("\0"):
+        if entry.startswith("# branch.oid "):
+            oid = entry.removeprefix("# branch.oid ").strip()
+            head = oid if oid != "(initial)" else None
+        elif entry and not entry.startswith("#"):
+            dirty = True
+    return head, dirty
 
 
 def parse_log(output: str) -> list[RawCommit]:
@@ -195,11 +237,12 @@ def parse_log(output: str) -> list[RawCommit]:
             continue
         sha, timestamp, decorations, subject = parts
         try:
-            date = _dt.datetime.fromtimestamp(int(timestamp), _dt.UTC).date()
+            time = _dt.datetime.fromtimestamp(int(timestamp), _dt.UTC)
         except (ValueError, OverflowError, OSError):
             continue
+        date = time.date()
         grafted = "grafted" in (d.strip() for d in decorations.split(","))
-        commits.append(RawCommit(sha, date, subject.strip(), tuple(_file_changes(body)), grafted))
+        commits.append(RawCommit(sha, date, subject.strip(), tuple(_file_changes(body)), grafted, time))
     return commits
 
 
@@ -261,7 +304,7 @@ def build_history(raw: list[RawCommit]) -> History:
         pending.append((commit, done))
     commits = tuple(
         Commit(c.sha, c.date, c.subject,
-               tuple(Change(a, k, i, o, life.current, path) for a, k, i, o, life, path in done))
+               tuple(Change(a, k, i, o, life.current, path) for a, k, i, o, life, path in done), c.time)
         for c, done in reversed(pending) if done)
     records = {key: RecordHistory(life.first_added, life.last_changed, life.last_commit, tuple(life.renames))
                for key, life in lives.items()}

@@ -6,8 +6,9 @@ they translate the same site, never two versions of it.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from build_tools.engine import workers
 from build_tools.engine.graph import Graph
@@ -15,7 +16,8 @@ from build_tools.engine.history import History
 from build_tools.site.brief import brief_download
 from build_tools.site.citations import Citations, Formatter
 from build_tools.site.exports import Download, build_exports
-from build_tools.site.info import SiteInfo
+from build_tools.site.feeds import build_feeds
+from build_tools.site.info import SiteInfo, build_time
 from build_tools.site.render import DOWNLOADS_URI, GeneratedPage, Renderer, redirect_map
 from build_tools.site.structured_data import structured_data
 
@@ -36,12 +38,14 @@ class SiteContent:
     """Former page → current page, for every alias of a renamed record."""
     data_files: dict[str, str]
     """Files the pages' scripts fetch (the filter index of a list split into parts), by path."""
+    feeds: dict[str, str] = field(default_factory=dict)
+    """Atom feeds of changes: the site's (``feed.xml``) and each theme's, by path."""
 
     def static_files(self) -> dict[str, str | bytes]:
         """Each file that is not a page, by its path in the docs tree: the downloads (bytes for the brief's PDF),
-        then the pages' data files."""
+        then the pages' data files, then the feeds."""
         return {**{f"{DOWNLOADS_DIR}/{download.name}": download.content for download in self.downloads},
-                **self.data_files}
+                **self.data_files, **self.feeds}
 
 
 def build_downloads(graph: Graph, info: SiteInfo, citations: Citations | None = None, *,
@@ -58,10 +62,12 @@ def _downloads(job: tuple[Graph, SiteInfo, Citations, Download | None]) -> list[
 
 
 def assemble(graph: Graph, info: SiteInfo, history: History, *, formatter: Formatter | None = None,
-             reuse: Mapping[str, GeneratedPage] | None = None, brief: Download | None = None) -> SiteContent:
+             reuse: Mapping[str, GeneratedPage] | None = None, brief: Download | None = None,
+             built: _dt.datetime | None = None) -> SiteContent:
     """The site made from ``graph``. ``formatter`` keeps formatted references between builds (``serve``);
     record pages in ``reuse`` are taken as they are (:func:`build_tools.engine.graph.affected`); ``brief``
-    is a printable brief made by an earlier build (``serve``: it takes about 0.1 s a page)."""
+    is a printable brief made by an earlier build (``serve``: it takes about 0.1 s a page). ``built`` is the
+    build time (default: now, or ``SOURCE_DATE_EPOCH``), which a feed listing no change gives as updated."""
     citations = Citations(graph, info, formatter, history)
     # The downloads (the brief's layout, the exports: a second or more) are made by a worker process while the
     # pages are rendered here; the Downloads page, which gives their sizes, is rendered last.
@@ -79,4 +85,5 @@ def assemble(graph: Graph, info: SiteInfo, history: History, *, formatter: Forma
         downloads=downloads,
         json_ld=structured_data(graph, info, downloads, citations),
         redirects=redirect_map(graph),
+        feeds=build_feeds(graph, info, history, built or build_time()),
     )

@@ -19,9 +19,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from build_tools.engine.graph import Graph
+from build_tools.engine.history import History
 from build_tools.engine.model import KINDS, Assessment, Claim, SourceType, Stance
 from build_tools.site.citations import Citations, source_csl, source_ris, write_ris
-from build_tools.site.info import SiteInfo
+from build_tools.site.info import SiteInfo, Version
 
 SCHEMA_NAME = "evidence.schema.json"
 
@@ -64,6 +65,17 @@ class StanceCount(BaseModel):
                     "by type.")
 
 
+class VersionEntry(BaseModel):
+    """Which version of the synthesis the file was made from, to cite or compare it."""
+
+    commit: str | None = Field(description="The git commit the file was built from (the full hash); null when it is "
+                                           "not known (no git repository).")
+    uncommitted_changes: bool | None = Field(
+        description="True when the working tree had changes not yet committed, so that the file matches no commit "
+                    "exactly; null when not known.")
+    built: str | None = Field(description="The build date (YYYY-MM-DD, UTC; from SOURCE_DATE_EPOCH when set).")
+
+
 _COUNTS = (dict[Stance, StanceCount], Field(description="What stands behind each stance of the claim's evidence: "
                                                       "studies, and apart from them sources of no study."))
 _ENTRY_MODELS = {
@@ -77,6 +89,7 @@ def _export_model() -> type[BaseModel]:
     fields: dict[str, Any] = {
         "name": (str, Field(description="The synthesis's name (site_name).")),
         "url": (str | None, Field(description="Where the synthesis is published (site_url), if configured.")),
+        "version": (VersionEntry, Field(description="The commit and build date of this version of the synthesis.")),
     }
     for kind in KINDS.values():
         fields[kind.folder] = (list[_ENTRY_MODELS[kind.name]], Field(description=f"Every {kind.name} record."))
@@ -93,7 +106,10 @@ def evidence_schema() -> dict[str, Any]:
 def evidence_document(graph: Graph, info: SiteInfo, citations: Citations | None = None) -> dict[str, Any]:
     """Every record, by kind, sorted by id, with its fields, its page's address and its last update."""
     citations = citations or Citations(graph, info)
-    document: dict[str, Any] = {"name": info.name, "url": info.url or None}
+    version = Version.of(citations.history or History.unavailable("no history was given"), info)
+    document: dict[str, Any] = {"name": info.name, "url": info.url or None, "version": {
+        "commit": version.commit, "uncommitted_changes": version.dirty,
+        "built": version.built.isoformat() if version.built else None}}
     for kind in KINDS.values():
         records = graph.by_kind(kind.name)
         document[kind.folder] = []
@@ -178,7 +194,8 @@ def build_exports(graph: Graph, info: SiteInfo, citations: Citations | None = No
     return [
         Download("evidence.json", "The whole evidence base",
                  "Every source, study, claim, theme, recommendation and open question, with all their fields, "
-                 "the address of their page and the date they last changed, as JSON.",
+                 "the address of their page and the date they last changed, as JSON, with the commit and date "
+                 "of the build.",
                  _json(evidence_document(graph, info, citations))),
         Download(SCHEMA_NAME, "JSON Schema of evidence.json",
                  "The structure of evidence.json, generated from the record model (JSON Schema 2020-12).",

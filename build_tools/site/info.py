@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from build_tools.engine.history import History
 from build_tools.engine.model import KINDS
 
 
@@ -50,9 +51,52 @@ class SiteInfo:
         return urljoin(base, path)
 
 
-def build_date() -> _dt.date:
-    """Today, or the day of ``SOURCE_DATE_EPOCH`` when set, for reproducible builds."""
+def build_time() -> _dt.datetime:
+    """Now, in UTC to the second, or the time of ``SOURCE_DATE_EPOCH`` when set, for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC).date()
-    return _dt.date.today()
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC)
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0)
+
+
+def build_date() -> _dt.date:
+    """Today in UTC, or the day of ``SOURCE_DATE_EPOCH`` when set, for reproducible builds."""
+    return build_time().date()
+
+
+@dataclass(frozen=True)
+class Version:
+    """The version of the synthesis a build shows: the commit checked out, and the build date.
+
+    ``commit`` is None when git cannot say (``note`` says why); ``dirty`` is True when the working tree had
+    uncommitted changes, so that the site matches no commit, and None when that is not known.
+    """
+
+    commit: str | None
+    dirty: bool | None
+    built: _dt.date | None
+    note: str = ""
+
+    @property
+    def short(self) -> str | None:
+        return self.commit[:7] if self.commit else None
+
+    @property
+    def label(self) -> str:
+        """ "commit 1a2b3c4, built 2026-12-05", saying so when the commit is unknown or the tree was changed."""
+        if self.commit is None:
+            what = "unknown commit"
+        elif self.dirty:
+            what = f"commit {self.short} with uncommitted changes"
+        elif self.dirty is None:
+            what = f"commit {self.short} (uncommitted changes unknown)"
+        else:
+            what = f"commit {self.short}"
+        return f"{what}, built {self.built.isoformat()}" if self.built else what
+
+    @classmethod
+    def of(cls, history: History, info: SiteInfo) -> Version:
+        if history.head is None:
+            note = history.note if not history.available else "git did not say which commit is checked out"
+            return cls(None, None, info.date, note)
+        return cls(history.head, history.dirty, info.date)

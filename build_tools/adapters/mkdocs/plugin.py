@@ -42,7 +42,8 @@ from build_tools.site.assemble import assemble
 from build_tools.site.citations import Formatter, StyleError
 from build_tools.site.external_links import ExternalLinks, add_rel
 from build_tools.site.info import SiteInfo, build_date
-from build_tools.site.render import NAV_PAGES, TEMPLATES, GeneratedPage
+from build_tools.site.render import NAV_PAGES, TEMPLATES, GeneratedPage, href
+from build_tools.site.render.addresses import SITE_FEED
 from build_tools.site.xrefs import resolve_xrefs
 
 log = logging.getLogger("mkdocs.plugins.evidence")
@@ -75,6 +76,21 @@ def search_entry(url: str, generated: GeneratedPage) -> dict[str, Any]:
     if "tags" in meta:
         entry["tags"] = meta["tags"]
     return entry
+
+
+def feed_links(output: str, page: Page, config: MkDocsConfig) -> str:
+    """The Atom feeds in the page's ``<head>`` (the site's, and a theme's own on its page), unless the theme
+    already puts them there (``theme_overrides/main.html`` does, for the trees ``generate`` writes too)."""
+    end = output.find("</head>")
+    if end < 0 or 'type="application/atom+xml"' in output[:end]:
+        return output
+    feeds = [(SITE_FEED, f"{config.site_name}: changes (Atom)")]
+    own = page.meta.get("feed") if isinstance(page.meta, dict) else None
+    if isinstance(own, str) and own:
+        feeds.append((own, f"{html.unescape(page.title or '')}: changes (Atom)"))
+    links = "".join(f'<link rel="alternate" type="application/atom+xml" title="{html.escape(title)}" '
+                    f'href="{html.escape(href(page.url, path))}">\n' for path, title in feeds)
+    return output[:end] + links + output[end:]
 
 
 class EvidencePlugin(BasePlugin[EvidenceConfig]):
@@ -316,6 +332,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         script = self.json_ld.get(page.file.src_uri)  # generated pages only: no hand-written page shadows one
         if script and "</head>" in output:
             output = output.replace("</head>", f"{script}\n</head>", 1)
+        output = feed_links(output, page, config)
         if self.pagefind:
             output = search.point_at_worker(output, page.file.src_uri)
         return add_rel(output, done=page.content if isinstance(page, RenderedPage) and page.content else "")

@@ -12,6 +12,13 @@ TAGS_URI = "tags.md"
 EVIDENCE_MAP = "evidence-map.md"
 DOWNLOADS_URI = "downloads/index.md"
 SUMMARY_OF_FINDINGS = "summary-of-findings.md"
+SITE_FEED = "feed.xml"
+"""The Atom feed of changes to the synthesis, at the site's root (a file, not a page)."""
+
+
+def theme_feed(theme_id: str) -> str:
+    """The Atom feed of one theme's changes, beside its page: ``themes/<id>/feed.xml``."""
+    return f"{KINDS['theme'].folder}/{theme_id}/feed.xml"
 
 
 def page_uri(kind: str, record_id: str) -> str:

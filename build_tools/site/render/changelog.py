@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from build_tools.engine.history import Action, Change
+from build_tools.engine.history import Action, Change, Commit
 from build_tools.engine.model import KINDS, Record
-from build_tools.site.render.addresses import CHANGELOG, href, page_url
+from build_tools.site.render.addresses import CHANGELOG, SITE_FEED, href, page_url
 from build_tools.site.render.markup import code
 
 # The changelog stays readable at any size: the newest dates only, and a few lines per date.
 CHANGELOG_DATES = 100
 CHANGELOG_LINES_PER_DATE = 40
 CHANGELOG_COMMITS_PER_DATE = 10
+FEED_DAYS = 50
+"""Entries in an Atom feed of changes (:mod:`build_tools.site.feeds`), at most: the most recent days."""
 _ACTION_ORDER = [Action.added, Action.renamed, Action.changed, Action.removed]
 
 
@@ -65,34 +70,23 @@ class Changelog:
     def _changelog_context(self) -> dict[str, Any]:
         """Commits grouped by date, newest first; each date's changes once each, capped (linear in the history)."""
         history = self.history
-        days: dict[Any, dict[str, Any]] = {}
-        older = 0
-        for commit in history.commits:  # newest first
-            if commit.date not in self._changelog_dates:
-                older += 1
-                continue
-            day = days.setdefault(commit.date, {"changes": {}, "commits": []})
-            day["commits"].append(commit)
-            for change in commit.changes:
-                # One line per record and action on a day; a record added or renamed that day is not also "changed".
-                day["changes"].setdefault((change.action, change.kind, change.record_id, change.old_id), change)
+        shown_dates = self._changelog_dates
+        older = sum(1 for commit in history.commits if commit.date not in shown_dates)
+        days = changes_by_day((commit, change) for commit in history.commits if commit.date in shown_dates
+                              for change in commit.changes)
         here = page_url(CHANGELOG, self.info.directory_urls)
         out = []
-        for date, day in days.items():
-            changes: dict[tuple[Any, ...], Change] = day["changes"]
-            fresh = {(c.kind, c.record_id) for c in changes.values() if c.action in (Action.added, Action.renamed)}
-            kept = [c for c in changes.values() if not (c.action is Action.changed and (c.kind, c.record_id) in fresh)]
-            kept.sort(key=lambda c: (_ACTION_ORDER.index(c.action), list(KINDS).index(c.kind), c.record_id))
-            shown, rest = kept[:CHANGELOG_LINES_PER_DATE], kept[CHANGELOG_LINES_PER_DATE:]
-            commits = day["commits"]
+        for day in days:
+            shown, rest = day.changes[:CHANGELOG_LINES_PER_DATE], day.changes[CHANGELOG_LINES_PER_DATE:]
             out.append({
-                "date": date.isoformat(),
+                "date": day.date.isoformat(),
                 "lines": [self._change_line(c, here) for c in shown],
-                "more": _count_changes(rest),
-                "commits": commits[:CHANGELOG_COMMITS_PER_DATE],
-                "more_commits": len(commits) - CHANGELOG_COMMITS_PER_DATE,
+                "more": count_changes(rest),
+                "commits": day.commits[:CHANGELOG_COMMITS_PER_DATE],
+                "more_commits": len(day.commits) - CHANGELOG_COMMITS_PER_DATE,
             })
-        return {"days": out, "older_commits": older, "max_dates": CHANGELOG_DATES}
+        return {"days": out, "older_commits": older, "max_dates": CHANGELOG_DATES,
+                "feed": href(here, SITE_FEED), "feed_days": FEED_DAYS}
 
     def _change_line(self, change: Change, here: str) -> Markup:
         g, kind = self.graph, change.kind
@@ -113,12 +107,51 @@ class Changelog:
         return Markup(f"<strong>{label}</strong> {noun} {target}")
 
 
-def _count_changes(changes: list[Change]) -> str:
-    """ "3 claims added, 1 theme changed" for the changes left off a day of the changelog."""
+@dataclass
+class Day:
+    """One day of changes, as the changelog and the feeds list them."""
+
+    date: _dt.date
+    changes: list[Change] = field(default_factory=list)
+    """Each record's change once per action, in the order of the changelog: added, renamed, changed, removed."""
+    commits: list[Commit] = field(default_factory=list)
+    """Newest first."""
+
+    @property
+    def time(self) -> _dt.datetime | None:
+        """When the day's last commit landed (None for a history that has no commit times)."""
+        return max((c.time for c in self.commits if c.time is not None), default=None)
+
+
+def changes_by_day(changes: Iterable[tuple[Commit, Change]]) -> list[Day]:
+    """Changes grouped by the day of their commit, given newest commit first (as :class:`History` lists them):
+    one change per record and action on a day, and a record added or renamed that day is not also "changed"."""
+    days: dict[_dt.date, tuple[Day, dict[tuple[Any, ...], Change]]] = {}
+    for commit, change in changes:
+        day, seen = days.get(commit.date) or days.setdefault(commit.date, (Day(commit.date), {}))
+        if not day.commits or day.commits[-1] is not commit:
+            day.commits.append(commit)
+        seen.setdefault((change.action, change.kind, change.record_id, change.old_id), change)
+    out = []
+    for day, seen in days.values():
+        fresh = {(c.kind, c.record_id) for c in seen.values() if c.action in (Action.added, Action.renamed)}
+        day.changes = [c for c in seen.values() if not (c.action is Action.changed and (c.kind, c.record_id) in fresh)]
+        day.changes.sort(key=lambda c: (_ACTION_ORDER.index(c.action), list(KINDS).index(c.kind), c.record_id))
+        out.append(day)
+    return out
+
+
+def change_counts(changes: list[Change]) -> list[tuple[int, str]]:
+    """The changes counted by action and kind, in the changelog's order: (3, "3 claims added"), …"""
     counts = Counter((c.action, c.kind) for c in changes)
     parts = []
     for (action, kind), n in sorted(counts.items(), key=lambda item: (_ACTION_ORDER.index(item[0][0]),
                                                                         list(KINDS).index(item[0][1]))):
         noun = KINDS[kind].name if n == 1 else KINDS[kind].plural
-        parts.append(f"{n:,} {noun} {action.value}")
-    return ", ".join(parts)
+        parts.append((n, f"{n:,} {noun} {action.value}"))
+    return parts
+
+
+def count_changes(changes: list[Change]) -> str:
+    """ "3 claims added, 1 theme changed": changes counted by action and kind."""
+    return ", ".join(phrase for _, phrase in change_counts(changes))

@@ -40,6 +40,9 @@ class GeneratedPage:
     """Parts of the theme the page hides (Material's ``hide`` front matter)."""
     search: str | None = None
     """Plain text the search index holds for the page; ``None`` leaves it out of search."""
+    feed: str | None = None
+    """The page's own Atom feed, by its path below the site root (a theme's), which the theme's ``<head>``
+    advertises beside the site's (``feed`` in the front matter)."""
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -49,6 +52,8 @@ class GeneratedPage:
             meta["tags"] = [escape_attribute(tag) for tag in self.tags]
         if self.hide:
             meta["hide"] = list(self.hide)
+        if self.feed:
+            meta["feed"] = self.feed
         return meta
 
     def toc_tokens(self) -> list[dict[str, Any]]:

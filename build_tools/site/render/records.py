@@ -24,7 +24,7 @@ from build_tools.engine.model import (
     Study,
     Theme,
 )
-from build_tools.site.render.addresses import page_uri
+from build_tools.site.render.addresses import page_uri, theme_feed
 from build_tools.site.render.evidence_map import theme_map_uri
 from build_tools.site.render.markup import (
     STANCE_ORDER,
@@ -169,6 +169,8 @@ class RecordPages:
                 page.search = search_text(record)
             if isinstance(record, Claim):
                 page.tags = [g.themes[t].title for t in record.themes if t in g.themes]
+            if kind == "theme":
+                page.feed = theme_feed(record_id)
             pages[part.uri] = page
         return pages
 
@@ -195,6 +197,7 @@ class RecordPages:
                 "questions": [questions[k] for k in sorted(questions)],
                 "shown": paging.LIST_SIZE,
                 "theme_map": theme_map_uri(record.id) if self.theme_maps else None,
+                "feed": theme_feed(record.id),
             }
         if record.kind == "source":
             study_reports = g.reports_by_study.get(record.study or "", [])

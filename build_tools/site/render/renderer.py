@@ -19,7 +19,7 @@ from build_tools.engine.model import BASIS_ORDER, CERTAINTY_ORDER, KINDS, OPEN_I
 from build_tools.site.charts import claims_by_theme_chart, sources_by_type_chart
 from build_tools.site.citations import Citations
 from build_tools.site.exports import Download
-from build_tools.site.info import SiteInfo
+from build_tools.site.info import SiteInfo, Version
 from build_tools.site.render.addresses import (
     CHANGELOG,
     DOWNLOADS_URI,
@@ -131,7 +131,8 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
         """Files beside the pages that their scripts fetch (the filter indexes of split lists), by docs path."""
         self.env = _environment()
         self.context: dict[str, Any] = dict(
-            link=self.link, url=self.url, graph=graph, info=self.info,
+            link=self.link, url=self.url, file_url=self.file_url, graph=graph, info=self.info,
+            version=Version.of(self.history, self.info),
             weakest_certainty=self.weakest_certainty,
             record_url=self.record_url, evidence_block=self.evidence_block, quotes_of_record=self.quotes_of_record,
             claim_line=self.claim_line, claim_markers=self.claim_markers, reference=self.reference,
@@ -156,6 +157,11 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
     def url(self, context: Any, target_uri: str) -> str:
         """A relative link from the page being rendered to a page of the docs tree (``methods.md``)."""
         return href(context["page_url"], page_url(target_uri, self.info.directory_urls))
+
+    @pass_context
+    def file_url(self, context: Any, path: str) -> str:
+        """A relative link from the page being rendered to a file below the site root (``feed.xml``)."""
+        return href(context["page_url"], path)
 
     @pass_context
     def record_url(self, context: Any, record: Record) -> str:
