@@ -35,6 +35,7 @@ import yaml
 from build_tools.adapters.includes import refused_include, snippet_names
 from build_tools.adapters.project import Project, ProjectError, RelativeDir, Tagged, merge_redirects
 from build_tools.engine.cache import DEFAULT_PATH as CACHE
+from build_tools.engine.claim_history import with_claim_stories
 from build_tools.engine.findings import Severity, format_text
 from build_tools.engine.history import read_history
 from build_tools.engine.validate import run
@@ -92,7 +93,7 @@ def generate(config_file: Path, out: Path, *, archive: Path | None = None, site_
     except ProjectError as exc:
         raise GenerateError(str(exc)) from None
     archive = archive or project.archive
-    history = read_history(project.evidence)
+    history = with_claim_stories(project.evidence, read_history(project.evidence))
     try:
         method = project.method
     except ProjectError as exc:

@@ -32,6 +32,7 @@ from build_tools.adapters.mkdocs.serve import BrokenRecords, DirtyServe, ServeBr
 from build_tools.adapters.mkdocs.staging import StagedSite
 from build_tools.adapters.project import merge_redirects
 from build_tools.engine.cache import DEFAULT_PATH as CACHE
+from build_tools.engine.claim_history import with_claim_stories
 from build_tools.engine.findings import Severity, format_text
 from build_tools.engine.graph import Graph
 from build_tools.engine.history import read_history
@@ -152,7 +153,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         root = self._root(config)
         evidence = root / self.config.evidence
         archive = root / self.config.archive if self.config.archive else None
-        history = read_history(evidence)  # the one git call of the build
+        history = with_claim_stories(evidence, read_history(evidence))  # git log, git status, git cat-file
         report = run(evidence, archive, history=history, cache=root / CACHE, method=self.method)
         errors = report.errors
         if errors:

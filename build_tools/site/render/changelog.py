@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from build_tools.engine.history import Action, Change, Commit
-from build_tools.engine.model import KINDS, Record
+from build_tools.engine.history import Action, Change, ClaimEvent, Commit
+from build_tools.engine.model import KINDS, Certainty, Record
 from build_tools.site.render.addresses import CHANGELOG, SITE_FEED, href, page_url
-from build_tools.site.render.markup import code
+from build_tools.site.render.markup import certainty_badge, code
 
 # The changelog stays readable at any size: the newest dates only, and a few lines per date.
 CHANGELOG_DATES = 100
@@ -52,6 +52,27 @@ class Changelog:
                 added = life.first_added.isoformat() if life.first_added else f"on or before {cut}"
                 line = f'Last updated {day}, first added {added} (see the <a href="{target}">changelog</a>).'
         return Markup(f'<p class="ev-updated">{line}</p>')
+
+    @pass_context
+    def claim_story(self, context: Any, record: Record) -> Markup:
+        """A claim's history, newest first, folded under its "last updated" line: when it was added, each move of
+        its certainty or key message (with the commit's date and subject), its renames. Empty without one."""
+        events = self.history.claim_stories.get(record.id, ())
+        if not events:
+            return Markup("")
+        changelog = href(context["page_url"], page_url(CHANGELOG, self.info.directory_urls))
+        items = []
+        for event in reversed(events):
+            day = event.date.isoformat()
+            target = f"{changelog}#{day}" if event.date in self._changelog_dates else changelog
+            what = [_story_line(event)]
+            subject = event.subject if len(event.subject) <= STORY_SUBJECT else event.subject[:STORY_SUBJECT] + "…"
+            items.append(f'<li><a href="{target}">{day}</a>: {" ".join(what)} '
+                         f'<span class="ev-story-commit">Commit {escape(event.short)}: '
+                         f"“{escape(subject)}”</span></li>")
+        count = f"{len(events)} change{'s' if len(events) != 1 else ''}"
+        return Markup(f'<details class="ev-story"><summary>How this claim has changed ({count})</summary>'
+                      f'<ol reversed>{"".join(items)}</ol></details>')
 
     @pass_context
     def base_updated(self, context: Any) -> Markup:
@@ -155,3 +176,35 @@ def change_counts(changes: list[Change]) -> list[tuple[int, str]]:
 def count_changes(changes: list[Change]) -> str:
     """ "3 claims added, 1 theme changed": changes counted by action and kind."""
     return ", ".join(phrase for _, phrase in change_counts(changes))
+
+
+STORY_SUBJECT = 160
+"""Characters of a commit's subject shown in a claim's history (subjects can run to paragraphs)."""
+
+
+def _story_line(event: ClaimEvent) -> str:
+    """What one commit did to a claim, in words (record text escaped)."""
+    parts = []
+    if event.added:
+        level = event.certainty[1] if event.certainty else None
+        parts.append(f"Added, at {_level(level)} certainty" if level else "Added")
+    if event.renamed_from:
+        parts.append(f"Renamed from {code(event.renamed_from)}")
+    if event.certainty and not event.added:
+        was, now = event.certainty
+        parts.append(f"Certainty {_level(was)} → {_level(now)}" if was else f"Certainty {_level(now)}")
+    if event.key_message:
+        was, now = event.key_message
+        said = "Key message" if event.added or was is None else "Key message reworded"
+        parts.append(f"{said}: “{escape(now or '')}”")
+    return "; ".join(parts)
+
+
+def _level(value: str | None) -> str:
+    """A certainty as its badge when it is a level the model knows (older versions may hold others)."""
+    if value is None:
+        return "unstated"
+    try:
+        return str(certainty_badge(Certainty(value)))
+    except ValueError:
+        return str(escape(value))

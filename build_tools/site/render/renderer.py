@@ -141,7 +141,8 @@ class Renderer(RecordPages, References, EvidenceMap, SummaryOfFindings, Changelo
             formatted_reference=self.formatted_reference, cite_this=self.cite_this,
             downloads=self.downloads, citation_style_name=self.citations.formatter.style_title,
             theme_chart=lambda: claims_by_theme_chart(graph), source_chart=lambda: sources_by_type_chart(graph),
-            last_updated=self.last_updated, base_updated=self.base_updated, history=self.history,
+            last_updated=self.last_updated, claim_story=self.claim_story, base_updated=self.base_updated,
+            history=self.history,
             contested_count=lambda claims: sum(1 for claim in claims if graph.is_contested(claim)),
         )
         """What templates see besides the environment's globals: this graph and its helpers."""
