@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import Project
-from test_site import write_site_base
+from support import Project, git_repository, run_cli, write_site_base
 
 from build_tools.engine.validate import run
 
@@ -17,10 +15,7 @@ pytestmark = pytest.mark.slow  # `check --fast` leaves these out
 
 
 def _run(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL", "EVIDENCE_ARCHIVE"}}
-    environment["NO_MKDOCS_2_WARNING"] = "1"
-    return subprocess.run([sys.executable, "-m", "build_tools", *args], cwd=project.root, capture_output=True,
-                          text=True, env=environment, check=False)
+    return run_cli(*args, cwd=project.root)
 
 
 def _codes(report) -> set[tuple[str, str]]:
@@ -83,11 +78,7 @@ def test_quotes_outside_the_scope_are_not_verified(valid_project):
 
 
 def test_validate_command_takes_files_and_git_changes(valid_project):
-    root = valid_project.root
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "base"], cwd=root, check=True)
+    git_repository(valid_project.root)
     _break_quote(valid_project, "effect-unknown")  # uncommitted change
     valid_project.write("theme", "new-theme", "id: new-theme\ntitle: New\nsummary: Untracked.\n")
 
@@ -168,11 +159,8 @@ def test_check_fails_on_a_broken_link_lint_error_or_failing_test(project):
 def test_check_with_changed_since_and_github_format_annotates_the_changed_lines(project):
     _check_project(project)
     root = project.root
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
     (root / ".gitignore").write_text("site/\n", encoding="utf-8")
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "base"], cwd=root, check=True)
+    git_repository(root)
     _break_quote(project, "effect-unknown")
     result = _run(project, "check", "--skip", "lint", "--skip", "tests", "--skip", "links",
                   "--format", "github", "--changed-since", "main")

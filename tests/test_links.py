@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Project
-from test_site import build, write_site_base
+from support import Project, build, write_site_base
 
 from build_tools.tooling.links import check_site
 

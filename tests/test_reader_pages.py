@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import Project, write_valid_base
+from support import Project, write_valid_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
@@ -175,3 +175,18 @@ def test_a_link_to_the_passage_is_set_apart_from_the_source_it_follows(base):
             assert "open the passage ↗</a>" in page[match.start():match.start() + 300], uri
             checked += 1
     assert checked >= 3  # the claim, theme and source pages all link passages
+
+
+def test_a_large_evidence_map_lists_each_themes_evidence_instead_of_a_grid(site_project, monkeypatch):
+    """Themes × studies grows with the square of the records: past a size, only cells with claims are shown."""
+    from build_tools.site.render import evidence_map
+
+    project = site_project
+    graph = build_graph(load_evidence(project.evidence))
+    grid = render_pages(graph)["evidence-map.md"].body
+    assert '<th>Theme</th><th><a href="../studies/' in grid  # a column per study
+    monkeypatch.setattr(evidence_map, "MAP_CELLS", 1)
+    listed = render_pages(graph)["evidence-map.md"].body
+    assert "a grid would be too large to read" in listed and '<th>Theme</th><th>Evidence it draws on</th>' in listed
+    assert 'href="../studies/board-study/"' in listed and "ev-chip" in listed
+    assert re.search(r"no evidence from \d+ of \d+", listed)
