@@ -36,7 +36,7 @@ from build_tools.site.render import TAGS_URI, GeneratedPage, SiteInfo, render_pa
 ROOT = Path(__file__).resolve().parent.parent
 """The project's folder (this checkout)."""
 REAL_EVIDENCE = ROOT / "evidence"
-"""The project's real evidence base."""
+"""The project's real evidence base. A test that reads it, or the archive below, is marked ``real_base``."""
 _ARCHIVE = Path(os.environ.get("EVIDENCE_ARCHIVE") or ROOT.parent / "shared" / "sources")
 REAL_ARCHIVE = _ARCHIVE if _ARCHIVE.is_absolute() else (ROOT / _ARCHIVE).resolve()
 """The archive of the real base's sources, as every command finds it: EVIDENCE_ARCHIVE, else ../shared/sources."""

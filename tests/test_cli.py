@@ -125,6 +125,7 @@ def test_schema_check_command(tmp_path):
     assert set(claim["required"]) >= {"id", "statement", "themes", "certainty", "evidence"}
 
 
+@pytest.mark.real_base
 @needs_real_archive
 def test_real_evidence_base_validates_strict():
     """The project's own evidence base, every quote verified against the archive (EVIDENCE_ARCHIVE or
@@ -133,6 +134,7 @@ def test_real_evidence_base_validates_strict():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.real_base
 @needs_real_archive
 def test_real_site_builds_strict(tmp_path):
     """The project's own site: `properdocs build --strict` with every quote verified, zero warnings."""
@@ -170,6 +172,7 @@ def test_real_site_builds_strict(tmp_path):
     assert guide.count("[unresolved-reference]") == 2 and "Fixing the most common errors" in guide
 
 
+@pytest.mark.real_base
 def test_real_evidence_base_covers_every_theme_and_links_every_recommendation_and_question():
     """What must hold for any base, whatever its size: never a count of today's records."""
     graph = build_graph(load_evidence(REAL_EVIDENCE))

@@ -22,6 +22,7 @@ INSIDE = "EVIDENCE_CONTRIBUTOR_RUN"
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.real_base,
     pytest.mark.skipif(bool(os.environ.get(INSIDE)), reason="the contributor's check is running this suite"),
 ]
 

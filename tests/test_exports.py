@@ -117,6 +117,7 @@ def test_the_schema_rejects_what_the_model_rejects(awkward):
         jsonschema.Draft202012Validator(evidence_schema()).validate(document)
 
 
+@pytest.mark.real_base
 def test_the_real_evidence_base_exports_valid_against_the_committed_schema():
     graph = build_graph(load_evidence(REAL_EVIDENCE))
     files = {d.name: d.content for d in build_exports(graph, INFO)}
