@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -107,9 +108,17 @@ def _check_project(project: Project) -> None:
     (project.root / "tests" / "test_ok.py").write_text("def test_ok():\n    assert True\n", encoding="utf-8")
 
 
-def test_check_runs_every_step_and_passes_on_a_good_project(project):
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, subprocess.CompletedProcess[str]]:
+    """A good project after a whole `check`, every step (the slowest command here, so run once); the tests that need a
+    project checked and its site built copy it."""
+    project = Project(tmp_path_factory.mktemp("checked"))
     _check_project(project)
-    result = _run(project, "check")
+    return project, _run(project, "check")
+
+
+def test_check_runs_every_step_and_passes_on_a_good_project(checked):
+    project, result = checked
     assert result.returncode == 0, result.stdout + result.stderr
     for step in ("lint", "validate", "build", "links", "engines", "tests"):
         assert f"--> {step}: ok" in result.stdout
@@ -119,9 +128,11 @@ def test_check_runs_every_step_and_passes_on_a_good_project(project):
     assert "1 passed" in result.stdout
 
 
-def test_check_fails_on_a_broken_quote_and_keeps_the_previous_site(project):
-    _check_project(project)
-    assert _run(project, "check", "--skip", "lint", "--skip", "tests").returncode == 0
+def test_check_fails_on_a_broken_quote_and_keeps_the_previous_site(checked, tmp_path):
+    good, result = checked
+    assert result.returncode == 0, result.stdout + result.stderr
+    project = Project(tmp_path / "project")
+    shutil.copytree(good.root, project.root, symlinks=True)  # with the site its check built
     (project.root / "site" / "marker.txt").write_text("previous build", encoding="utf-8")
     _break_quote(project, "effect-unknown")
 
@@ -174,7 +185,7 @@ def test_check_fast_leaves_out_browser_and_slow_tests(project):
     (project.root / "tests" / "test_slow.py").write_text(
         "import pytest\n\n\n@pytest.mark.slow\ndef test_slow():\n    assert False\n\n\n"
         "@pytest.mark.browser\ndef test_browser():\n    assert False\n", encoding="utf-8")
-    skip = ["--skip", "lint", "--skip", "links", "--skip", "engines"]
+    skip = [arg for step in ("lint", "validate", "build", "links", "engines") for arg in ("--skip", step)]
     result = _run(project, "check", "--fast", *skip)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed, 2 deselected" in result.stdout
