@@ -290,6 +290,19 @@ def write_site_base(project: Project) -> None:
           - Changelog: changelog.md
         """), encoding="utf-8")
 
+def page_bodies(project: Project, info: SiteInfo | None = None) -> dict[str, str]:
+    """Every generated page of the project's records, rendered in this process (no MkDocs): Markdown or HTML body."""
+    rendered = render_pages(build_graph(load_evidence(project.evidence)), info or SiteInfo("Test synthesis"))
+    return {uri: page if isinstance(page, str) else page.body for uri, page in rendered.items()}
+
+
+def only(findings: list[Any], code: str) -> Any:
+    """The one finding of ``code`` among ``findings``; fails the test if there are none, or more."""
+    matching = [f for f in findings if f.code == code]
+    assert len(matching) == 1, f"not one {code} finding in {[(f.code, f.message) for f in findings]}"
+    return matching[0]
+
+
 # --- commands and their environments -------------------------------------------------------------------------
 
 def site_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
