@@ -1,8 +1,8 @@
 """Records from strangers: what a hostile or careless pull request cannot do.
 
-Other protections are tested beside the code they protect: escaping in test_site.py,
+Other protections are tested beside the code they protect: escaping in test_markup.py,
 YAML tags, duplicate keys, size, encodings and ids in test_load.py, archive paths in
-test_validate.py, fuzzing in test_fuzz.py, atomic builds in test_site.py.
+test_validate.py, fuzzing in test_fuzz.py, atomic builds in test_build.py and test_staging.py.
 """
 
 from __future__ import annotations
