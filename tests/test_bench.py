@@ -11,14 +11,13 @@ from typing import Any
 
 import pytest
 import yaml
+from support import ROOT, run_cli
 
 from build_tools.engine.validate import run
 from build_tools.tooling import bench, reader_bench
 from build_tools.tooling.bench import Run, _best
 from build_tools.tooling.reader_bench import Page, Search, SiteFigures, SizeFigures
 from build_tools.tooling.synthetic import generate
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -47,10 +46,8 @@ def test_a_base_of_the_benchmarks_size_validates_strict(tmp_path):
 
 def test_bench_runs_from_the_project_root_with_its_default_relative_work_folder(tmp_path):
     """Its commands run inside each synthetic project's folder: a relative --work must still be found."""
-    result = subprocess.run([sys.executable, "-m", "build_tools", "bench", "--sizes", "40", "--no-build",
-                             "--repeat", "1", "--work", "bench-work", "--config-file", str(ROOT / "mkdocs.yml")],
-                            cwd=tmp_path, capture_output=True, text=True, check=False,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    result = run_cli("bench", "--sizes", "40", "--no-build", "--repeat", "1", "--work", "bench-work",
+                     "--config-file", str(ROOT / "mkdocs.yml"), cwd=tmp_path, bare=True)
     assert result.returncode in (0, 1), result.stderr  # 1: a target missed, which a 40-claim base may do
     assert "Traceback" not in result.stderr
     table = result.stdout.splitlines()

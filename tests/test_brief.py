@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pypdf
 import pytest
-from conftest import Project, write_valid_base
+from support import Project, write_valid_base
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 

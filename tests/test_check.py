@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import Project
-from test_site import write_site_base
+from support import Project, git_repository, run_cli, write_site_base
 
 from build_tools.engine.validate import run
 
@@ -17,10 +16,7 @@ pytestmark = pytest.mark.slow  # `check --fast` leaves these out
 
 
 def _run(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL", "EVIDENCE_ARCHIVE"}}
-    environment["NO_MKDOCS_2_WARNING"] = "1"
-    return subprocess.run([sys.executable, "-m", "build_tools", *args], cwd=project.root, capture_output=True,
-                          text=True, env=environment, check=False)
+    return run_cli(*args, cwd=project.root)
 
 
 def _codes(report) -> set[tuple[str, str]]:
@@ -83,11 +79,7 @@ def test_quotes_outside_the_scope_are_not_verified(valid_project):
 
 
 def test_validate_command_takes_files_and_git_changes(valid_project):
-    root = valid_project.root
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "base"], cwd=root, check=True)
+    git_repository(valid_project.root)
     _break_quote(valid_project, "effect-unknown")  # uncommitted change
     valid_project.write("theme", "new-theme", "id: new-theme\ntitle: New\nsummary: Untracked.\n")
 
@@ -116,9 +108,17 @@ def _check_project(project: Project) -> None:
     (project.root / "tests" / "test_ok.py").write_text("def test_ok():\n    assert True\n", encoding="utf-8")
 
 
-def test_check_runs_every_step_and_passes_on_a_good_project(project):
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, subprocess.CompletedProcess[str]]:
+    """A good project after a whole `check`, every step (the slowest command here, so run once); the tests that need a
+    project checked and its site built copy it."""
+    project = Project(tmp_path_factory.mktemp("checked"))
     _check_project(project)
-    result = _run(project, "check")
+    return project, _run(project, "check")
+
+
+def test_check_runs_every_step_and_passes_on_a_good_project(checked):
+    project, result = checked
     assert result.returncode == 0, result.stdout + result.stderr
     for step in ("lint", "validate", "build", "links", "engines", "tests"):
         assert f"--> {step}: ok" in result.stdout
@@ -128,9 +128,11 @@ def test_check_runs_every_step_and_passes_on_a_good_project(project):
     assert "1 passed" in result.stdout
 
 
-def test_check_fails_on_a_broken_quote_and_keeps_the_previous_site(project):
-    _check_project(project)
-    assert _run(project, "check", "--skip", "lint", "--skip", "tests").returncode == 0
+def test_check_fails_on_a_broken_quote_and_keeps_the_previous_site(checked, tmp_path):
+    good, result = checked
+    assert result.returncode == 0, result.stdout + result.stderr
+    project = Project(tmp_path / "project")
+    shutil.copytree(good.root, project.root, symlinks=True)  # with the site its check built
     (project.root / "site" / "marker.txt").write_text("previous build", encoding="utf-8")
     _break_quote(project, "effect-unknown")
 
@@ -168,11 +170,8 @@ def test_check_fails_on_a_broken_link_lint_error_or_failing_test(project):
 def test_check_with_changed_since_and_github_format_annotates_the_changed_lines(project):
     _check_project(project)
     root = project.root
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
     (root / ".gitignore").write_text("site/\n", encoding="utf-8")
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "base"], cwd=root, check=True)
+    git_repository(root)
     _break_quote(project, "effect-unknown")
     result = _run(project, "check", "--skip", "lint", "--skip", "tests", "--skip", "links",
                   "--format", "github", "--changed-since", "main")
@@ -186,7 +185,7 @@ def test_check_fast_leaves_out_browser_and_slow_tests(project):
     (project.root / "tests" / "test_slow.py").write_text(
         "import pytest\n\n\n@pytest.mark.slow\ndef test_slow():\n    assert False\n\n\n"
         "@pytest.mark.browser\ndef test_browser():\n    assert False\n", encoding="utf-8")
-    skip = ["--skip", "lint", "--skip", "links", "--skip", "engines"]
+    skip = [arg for step in ("lint", "validate", "build", "links", "engines") for arg in ("--skip", step)]
     result = _run(project, "check", "--fast", *skip)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed, 2 deselected" in result.stdout

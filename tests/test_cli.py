@@ -7,40 +7,27 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from markupsafe import escape
+from support import REAL_ARCHIVE, REAL_EVIDENCE, ROOT, needs_real_archive, run_cli, site_environment
 
 from build_tools.adapters.cli import main
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
 from build_tools.tooling.scaffold import json_schemas
 
-ROOT = Path(__file__).resolve().parent.parent
-ARCHIVE = Path(os.environ.get("EVIDENCE_ARCHIVE") or ROOT.parent / "shared" / "sources")
-SHARED_SOURCES = ARCHIVE if ARCHIVE.is_absolute() else (ROOT / ARCHIVE).resolve()
-"""The archive of the real base's sources, as every command finds it: EVIDENCE_ARCHIVE, else ../shared/sources."""
-NO_ARCHIVE = not SHARED_SOURCES.is_dir() and not os.environ.get("CI")
-"""Outside CI a checkout without the archive skips the real base's tests; in CI a missing archive fails them."""
-
-
-def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "EVIDENCE_ARCHIVE"} | (env or {})
-    return subprocess.run([sys.executable, "-m", "build_tools", *args], cwd=cwd, capture_output=True,
-                          text=True, env=environment, check=False)
-
 
 def test_clean_base_exits_zero(valid_project):
-    result = cli("validate", "--strict", "--archive", "archive", cwd=valid_project.root)
+    result = run_cli("validate", "--strict", "--archive", "archive", cwd=valid_project.root)
     assert result.returncode == 0, result.stderr
     assert "0 errors, 0 warnings" in result.stdout
 
 
 def test_archive_from_environment(valid_project):
-    result = cli("validate", "--strict", cwd=valid_project.root, env={"EVIDENCE_ARCHIVE": "archive"})
+    result = run_cli("validate", "--strict", cwd=valid_project.root, env={"EVIDENCE_ARCHIVE": "archive"})
     assert result.returncode == 0, result.stderr
-    without = cli("validate", "--strict", cwd=valid_project.root)
+    without = run_cli("validate", "--strict", cwd=valid_project.root)
     assert without.returncode == 1
     assert "quotes-unverified" in without.stderr
 
@@ -48,21 +35,21 @@ def test_archive_from_environment(valid_project):
 def test_findings_exit_one_with_path_line_column_and_no_traceback(valid_project):
     path = valid_project.evidence / "themes" / "autonomy.yaml"
     path.write_text(path.read_text().replace("title: Autonomy", "title: [Autonomy"))
-    result = cli("validate", "--archive", "archive", cwd=valid_project.root)
+    result = run_cli("validate", "--archive", "archive", cwd=valid_project.root)
     assert result.returncode == 1
     assert re.search(r"^evidence/themes/autonomy\.yaml:\d+:\d+: error: YAML syntax", result.stderr, re.M)
     assert "Traceback" not in result.stderr
 
 
 def test_usage_error_exits_two(valid_project):
-    assert cli("validate", "--format", "xml", cwd=valid_project.root).returncode == 2
-    assert cli("frobnicate", cwd=valid_project.root).returncode == 2
+    assert run_cli("validate", "--format", "xml", cwd=valid_project.root).returncode == 2
+    assert run_cli("frobnicate", cwd=valid_project.root).returncode == 2
 
 
 def test_github_format_annotates_lines(valid_project):
     path = valid_project.evidence / "claims" / "boards-feel-freer.yaml"
     path.write_text(path.read_text().replace("certainty: moderate", "certainty: sure"))
-    result = cli("validate", "--archive", "archive", "--format", "github", cwd=valid_project.root)
+    result = run_cli("validate", "--archive", "archive", "--format", "github", cwd=valid_project.root)
     assert result.returncode == 1
     assert result.stdout.startswith(
         "::error file=evidence/claims/boards-feel-freer.yaml,line=4,col=1,title=bad-value::")
@@ -70,7 +57,7 @@ def test_github_format_annotates_lines(valid_project):
 
 
 def test_json_format_is_machine_readable(valid_project):
-    result = cli("validate", "--format", "json", cwd=valid_project.root)
+    result = run_cli("validate", "--format", "json", cwd=valid_project.root)
     data = json.loads(result.stdout)
     assert data == [{"severity": "warning", "code": "quotes-unverified", "file": "", "line": 0, "column": 0,
                      "message": "no source archive given: 5 quotes were not checked",
@@ -79,12 +66,12 @@ def test_json_format_is_machine_readable(valid_project):
 
 
 def test_new_writes_a_template_that_validates_once_filled_in(valid_project):
-    result = cli("new", "claim", "boards-vary", cwd=valid_project.root)
+    result = run_cli("new", "claim", "boards-vary", cwd=valid_project.root)
     assert result.returncode == 0, result.stderr
     path = valid_project.evidence / "claims" / "boards-vary.yaml"
     text = path.read_text()
     assert text.startswith("# yaml-language-server: $schema=../../schemas/claim.schema.json\n")
-    unfilled = cli("validate", "--archive", "archive", cwd=valid_project.root)
+    unfilled = run_cli("validate", "--archive", "archive", cwd=valid_project.root)
     assert unfilled.returncode == 1 and "boards-vary.yaml" in unfilled.stderr
     filled = (text.replace('statement: ""', "statement: Boards vary widely.")
               .replace('  - ""                   # id of a theme', "  - autonomy  #")
@@ -96,14 +83,14 @@ def test_new_writes_a_template_that_validates_once_filled_in(valid_project):
               .replace('source: ""', "source: journal-report")
               .replace('quote: ""', "quote: the picture varied widely between areas"))
     path.write_text(filled)
-    result = cli("validate", "--strict", "--archive", "archive", cwd=valid_project.root)
+    result = run_cli("validate", "--strict", "--archive", "archive", cwd=valid_project.root)
     assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize("kind", ["source", "study", "claim", "theme", "recommendation", "question"])
 def test_new_for_every_kind_is_caught_until_filled_in(project, kind):
     assert main(["new", kind, "x-1", "--evidence", str(project.evidence)]) == 0
-    result = cli("validate", "--evidence", str(project.evidence), cwd=project.root)
+    result = run_cli("validate", "--evidence", str(project.evidence), cwd=project.root)
     assert result.returncode == 1
     assert "x-1.yaml" in result.stderr and "Traceback" not in result.stderr
 
@@ -111,7 +98,7 @@ def test_new_for_every_kind_is_caught_until_filled_in(project, kind):
 def test_new_refuses_to_overwrite(valid_project):
     path = valid_project.evidence / "themes" / "autonomy.yaml"
     before = path.read_bytes()
-    result = cli("new", "theme", "autonomy", cwd=valid_project.root)
+    result = run_cli("new", "theme", "autonomy", cwd=valid_project.root)
     assert result.returncode == 2
     assert "already exists; nothing was written" in result.stderr
     assert path.read_bytes() == before
@@ -138,22 +125,22 @@ def test_schema_check_command(tmp_path):
     assert set(claim["required"]) >= {"id", "statement", "themes", "certainty", "evidence"}
 
 
-@pytest.mark.skipif(NO_ARCHIVE, reason="the source archive is not beside the project, nor in EVIDENCE_ARCHIVE")
+@pytest.mark.real_base
+@needs_real_archive
 def test_real_evidence_base_validates_strict():
     """The project's own evidence base, every quote verified against the archive (EVIDENCE_ARCHIVE or
     ../shared/sources)."""
-    result = cli("validate", "--strict", "--archive", str(SHARED_SOURCES), cwd=ROOT)
+    result = run_cli("validate", "--strict", "--archive", str(REAL_ARCHIVE), cwd=ROOT)
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.skipif(NO_ARCHIVE, reason="the source archive is not beside the project, nor in EVIDENCE_ARCHIVE")
+@pytest.mark.real_base
+@needs_real_archive
 def test_real_site_builds_strict(tmp_path):
     """The project's own site: `properdocs build --strict` with every quote verified, zero warnings."""
-    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL"}}
-    environment.update({"EVIDENCE_ARCHIVE": str(SHARED_SOURCES), "NO_MKDOCS_2_WARNING": "1"})
     result = subprocess.run([sys.executable, "-m", "properdocs", "build", "--strict", "-f", "mkdocs.yml",
-                             "-d", str(tmp_path / "site")],
-                            cwd=ROOT, capture_output=True, text=True, env=environment, check=False)
+                             "-d", str(tmp_path / "site")], cwd=ROOT, capture_output=True, text=True,
+                            env=site_environment({"EVIDENCE_ARCHIVE": str(REAL_ARCHIVE)}), check=False)
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr
     site = tmp_path / "site"
@@ -162,7 +149,7 @@ def test_real_site_builds_strict(tmp_path):
     for feature in ("navigation.instant", "navigation.instant.preview", "content.tooltips"):
         assert f'"{feature}"' in home
     assert "fonts.googleapis.com" not in home
-    graph = build_graph(load_evidence(ROOT / "evidence"))
+    graph = build_graph(load_evidence(REAL_EVIDENCE))
     # a reader can start at any source and reach every claim drawn from it
     for claim in graph.claims.values():
         for evidence in claim.evidence:
@@ -185,9 +172,10 @@ def test_real_site_builds_strict(tmp_path):
     assert guide.count("[unresolved-reference]") == 2 and "Fixing the most common errors" in guide
 
 
+@pytest.mark.real_base
 def test_real_evidence_base_covers_every_theme_and_links_every_recommendation_and_question():
     """What must hold for any base, whatever its size: never a count of today's records."""
-    graph = build_graph(load_evidence(ROOT / "evidence"))
+    graph = build_graph(load_evidence(REAL_EVIDENCE))
     assert graph.sources and graph.claims
     for theme in graph.themes.values():
         assert graph.claims_by_theme.get(theme.id), theme.id

@@ -15,15 +15,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import REAL_ARCHIVE, ROOT, git_repository, needs_real_archive
 
-ROOT = Path(__file__).parent.parent
-ARCHIVE = Path(os.environ.get("EVIDENCE_ARCHIVE") or ROOT.parent / "shared" / "sources")
-ARCHIVE = ARCHIVE if ARCHIVE.is_absolute() else (ROOT / ARCHIVE).resolve()
 INSIDE = "EVIDENCE_CONTRIBUTOR_RUN"
 """Set in the check this test runs, so that the check's own tests do not run this test again."""
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.real_base,
     pytest.mark.skipif(bool(os.environ.get(INSIDE)), reason="the contributor's check is running this suite"),
 ]
 
@@ -141,7 +140,7 @@ def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Compl
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=3000)
 
 
-@pytest.mark.skipif(not ARCHIVE.is_dir() and not os.environ.get("CI"), reason="the source archive is missing")
+@needs_real_archive
 def test_a_contributor_who_follows_the_guide_gets_a_green_check(tmp_path):
     project, archive = tmp_path / "project", tmp_path / "archive"
     files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
@@ -150,15 +149,13 @@ def test_a_contributor_who_follows_the_guide_gets_a_green_check(tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         if (ROOT / name).is_file():
             shutil.copy2(ROOT / name, target)
-    shutil.copytree(ARCHIVE, archive)
+    shutil.copytree(REAL_ARCHIVE, archive)
     data = NEW_TEXT.encode("utf-8")
     text_name = "900_county_worked_example.txt"
     (archive / text_name).write_bytes(data)
     python = str(Path(sys.executable))
     env = {**os.environ, "EVIDENCE_ARCHIVE": str(archive), INSIDE: "1", "NO_MKDOCS_2_WARNING": "1"}
-    for git in (["init", "-q", "-b", "main"], ["add", "-A"],
-                ["-c", "user.name=C", "-c", "user.email=c@example.org", "commit", "-q", "-m", "copy"]):
-        subprocess.run(["git", *git], cwd=project, check=True, capture_output=True)
+    git_repository(project, "copy")
 
     for path, body in RECORDS.items():
         folder, record_id = path.split("/")

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import ARCHIVE_TEXT, Project, write_valid_base
+from support import ARCHIVE_TEXT, Project, write_valid_base
 
 from build_tools.engine.findings import Severity
 from build_tools.engine.graph import build_graph

@@ -19,7 +19,7 @@ import pytest
 import rispy
 from bibtexparser import middlewares as m
 from citeproc.source.json import CiteProcJSON
-from conftest import Project, write_valid_base
+from support import REAL_EVIDENCE, ROOT, Project, write_valid_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
@@ -42,7 +42,6 @@ from build_tools.site.citations import (
 from build_tools.site.exports import build_exports, csv_cell, evidence_schema
 from build_tools.site.info import SiteInfo
 
-ROOT = Path(__file__).resolve().parents[1]
 INFO = SiteInfo("Test synthesis", url="https://example.org/synthesis/")
 AWKWARD_TITLE = 'Boards’ “freedom”, {braces} & 50% of\n  "quotes" — naïve Zoë\'s #1 $ _ ~ report'
 
@@ -118,8 +117,9 @@ def test_the_schema_rejects_what_the_model_rejects(awkward):
         jsonschema.Draft202012Validator(evidence_schema()).validate(document)
 
 
+@pytest.mark.real_base
 def test_the_real_evidence_base_exports_valid_against_the_committed_schema():
-    graph = build_graph(load_evidence(ROOT / "evidence"))
+    graph = build_graph(load_evidence(REAL_EVIDENCE))
     files = {d.name: d.content for d in build_exports(graph, INFO)}
     committed = json.loads((ROOT / "schemas" / "evidence.schema.json").read_text(encoding="utf-8"))
     assert json.loads(files["evidence.schema.json"]) == committed
@@ -370,7 +370,7 @@ def test_without_the_site_address_a_claim_is_cited_without_one(awkward):
 
 
 def test_with_history_records_carry_their_last_update_and_claims_are_dated_by_it(awkward):
-    from test_site import FIXED_HISTORY
+    from support import FIXED_HISTORY
 
     graph, _ = awkward
     citations = Citations(graph, INFO, history=FIXED_HISTORY)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Project, write_valid_base
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import Project, write_valid_base
 
 from build_tools.engine.validate import run
 from build_tools.site.citations import Citations, Formatter

@@ -3,7 +3,6 @@ into the same pages as the plugin's build."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -13,8 +12,7 @@ from urllib.parse import urljoin
 
 import pytest
 import yaml
-from conftest import Project
-from test_site import build, write_site_base
+from support import Project, build, run_cli, site_environment, write_site_base
 
 from build_tools.engine.model import KINDS
 from build_tools.tooling.links import check_site
@@ -36,21 +34,14 @@ WITHOUT_BUILD_TOOLS = textwrap.dedent("""
 """)
 
 
-def _environment() -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL", "EVIDENCE_ARCHIVE"}}
-    environment["NO_MKDOCS_2_WARNING"] = "1"
-    return environment
-
-
 def generate(project: Project, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "build_tools", "generate", str(out), *extra], cwd=project.root,
-                          capture_output=True, text=True, env=_environment(), check=False)
+    return run_cli("generate", str(out), *extra, cwd=project.root)
 
 
 def engine_build(engine: str, tree: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", WITHOUT_BUILD_TOOLS, engine, "build", "--strict",
                            "-f", str(tree / "mkdocs.yml"), "-d", str(tree / "site")],
-                          cwd=tree, capture_output=True, text=True, env=_environment(), check=False)
+                          cwd=tree, capture_output=True, text=True, env=site_environment(), check=False)
 
 
 class _Article(HTMLParser):
@@ -181,7 +172,7 @@ def test_zensical_builds_the_tree_generated_for_it_with_the_plugins_links(plugin
         encoding="utf-8")
     result = subprocess.run([sys.executable, "-c", WITHOUT_BUILD_TOOLS, "zensical", "build", "--strict",
                              "-f", str(tree / "mkdocs.yml")], cwd=tree, capture_output=True, text=True,
-                            env=_environment(), check=False)
+                            env=site_environment(), check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     site, ours = tree / "site", project.root / "site"
     for page in sorted(ours.rglob("*.html")):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from conftest import Project
+from support import Project
 
 from build_tools.engine.graph import affected, build_graph
 from build_tools.engine.load import load_evidence

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import datetime
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import Project
-from test_site import build, html, write_site_base
+from support import Project, build, git, html, run_cli, write_site_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.history import Action, FileChange, RawCommit, build_history, parse_log, read_history
 from build_tools.engine.load import load_evidence
 from build_tools.site.render import CHANGELOG_LINES_PER_DATE, render_pages
-
-GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
-                "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org"}
-
-
-def git(root: Path, *args: str, date: str | None = None) -> str:
-    environment = {**os.environ, **GIT_IDENTITY}
-    if date:
-        environment.update(GIT_AUTHOR_DATE=f"{date}T12:00:00+00:00", GIT_COMMITTER_DATE=f"{date}T12:00:00+00:00")
-    result = subprocess.run(["git", *args], cwd=root, env=environment, capture_output=True, text=True, check=True)
-    return result.stdout
 
 
 def commit(root: Path, date: str, message: str) -> None:
@@ -86,17 +71,15 @@ def test_one_git_log_gives_dates_renames_and_removals(repo):
 def test_validation_warns_when_a_rename_in_git_has_no_alias(repo, tmp_path):
     path = repo.evidence / "claims" / "change-is-quick.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("aliases: [quick-change]\n", ""), encoding="utf-8")
-    environment = {**os.environ, "EVIDENCE_ARCHIVE": str(repo.archive)}
-    result = subprocess.run([sys.executable, "-m", "build_tools", "validate", "--strict"], cwd=repo.root,
-                            capture_output=True, text=True, env=environment, check=False)
+    environment = {"EVIDENCE_ARCHIVE": str(repo.archive)}
+    result = run_cli("validate", "--strict", cwd=repo.root, env=environment)
     assert result.returncode == 1
     assert re.search(r"evidence/claims/change-is-quick.yaml:1:1: error: claim 'change-is-quick' was renamed from "
                      r"'quick-change' \(commit [0-9a-f]{7}, 2026-02-10\), but 'quick-change' is not among its "
                      r"aliases: its old web address leads nowhere \[missing-alias\]", result.stderr), result.stderr
     assert "hint: add `aliases: [quick-change]` so that old links redirect here" in result.stderr
     path.write_text(path.read_text(encoding="utf-8") + "aliases: [quick-change]\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "build_tools", "validate", "--strict"], cwd=repo.root,
-                            capture_output=True, text=True, env=environment, check=False)
+    result = run_cli("validate", "--strict", cwd=repo.root, env=environment)
     assert result.returncode == 0, result.stderr
 
 

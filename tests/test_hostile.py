@@ -1,22 +1,20 @@
 """Records from strangers: what a hostile or careless pull request cannot do.
 
-Other protections are tested beside the code they protect: escaping in test_site.py,
+Other protections are tested beside the code they protect: escaping in test_markup.py,
 YAML tags, duplicate keys, size, encodings and ids in test_load.py, archive paths in
-test_validate.py, fuzzing in test_fuzz.py, atomic builds in test_site.py.
+test_validate.py, fuzzing in test_fuzz.py, atomic builds in test_build.py and test_staging.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 import time
 
 import pytest
-from conftest import Project
-from test_site import build, html, write_site_base
+from support import Project, build, html, rendered_pages, run_cli
 
 from build_tools.engine.load import load_evidence
 from build_tools.engine.validate import run
@@ -65,12 +63,6 @@ def test_absolute_archive_path_is_rejected(valid_project):
 
 # --- external links ------------------------------------------------------------
 
-@pytest.fixture
-def site_project(project: Project) -> Project:
-    write_site_base(project)
-    return project
-
-
 def test_every_external_link_in_the_built_site_has_noopener_noreferrer(site_project):
     """Record links, hand-written links, raw HTML and the theme's own links (repository, generator, 404 page)."""
     source = site_project.evidence / "sources" / "journal-report.yaml"
@@ -117,8 +109,6 @@ def test_add_rel_skips_scripts_and_comments_and_reads_any_attribute_syntax():
 
 def test_generated_pages_already_carry_rel_so_add_rel_can_skip_them(tmp_path):
     """The plugin runs add_rel on the theme around a generated page, not on the page's own HTML."""
-    from test_site import rendered_pages
-
     pages = rendered_pages(tmp_path)
     bodies = {uri: text for uri, text in pages.items() if uri.endswith(".html")}
     assert sum(text.count('rel="noopener noreferrer"') for text in bodies.values()) > 10  # DOIs, addresses, passages
@@ -144,9 +134,7 @@ def test_no_command_rewrites_a_record(valid_project):
                 (["validate", "evidence/claims/effect-unknown.yaml"], 0, "checked 1 changed file(s)"),
                 (["new", "claim", "effect-unknown"], 2, "already exists; nothing was written")]
     for command, code, said in commands:
-        result = subprocess.run([sys.executable, "-m", "build_tools", *command], cwd=valid_project.root,
-                                capture_output=True, text=True, check=False,
-                                env={k: v for k, v in os.environ.items() if k != "EVIDENCE_ARCHIVE"})
+        result = run_cli(*command, cwd=valid_project.root)
         assert result.returncode == code and said in result.stdout + result.stderr, (command, result.stderr)
     assert {p: p.read_bytes() for p in valid_project.evidence.rglob("*.yaml")} == before
 

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ARCHIVE_TEXT, Project
+from support import ARCHIVE_TEXT, Project, build, html, run_cli, write_site_base
 
 from build_tools.engine import quotes
 from build_tools.engine.findings import Severity
 from build_tools.engine.method import Method, MethodError, QuoteRules
 from build_tools.engine.quotes import find_quote, nearest_passage, normalise
 from build_tools.engine.validate import run
-
-ROOT = Path(__file__).parent.parent
 
 
 def _set_quote(project: Project, quote: str, stance: str = "contradicts") -> None:
@@ -109,9 +106,7 @@ def test_a_pipe_in_the_archive_is_a_finding_not_a_hang(valid_project):
     fifo = valid_project.archive / "journal.txt"
     fifo.unlink()
     os.mkfifo(fifo)
-    result = subprocess.run([sys.executable, "-m", "build_tools", "validate", "--no-cache", "--archive", "archive"],
-                            cwd=valid_project.root, capture_output=True, text=True, timeout=60, check=False,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    result = run_cli("validate", "--no-cache", "--archive", "archive", cwd=valid_project.root, bare=True, timeout=60)
     assert result.returncode == 1 and "is not a plain file" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -153,8 +148,7 @@ def test_near_misses_of_the_record_suffix_are_reported_not_ignored(valid_project
 # --- outputs that cannot be written ---------------------------------------------------------------------
 
 def _cli(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "build_tools", *args], cwd=project.root, capture_output=True,
-                          text=True, timeout=120, check=False, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    return run_cli(*args, cwd=project.root, bare=True, timeout=120)
 
 
 def test_a_cache_that_cannot_be_written_costs_speed_not_the_result(valid_project):
@@ -215,7 +209,7 @@ def test_an_elision_that_drops_a_negation_or_joins_paragraphs_is_refused_unless_
     assert problem in finding.message and finding.severity is Severity.error
     path = elided.evidence / "claims" / "boards-feel-freer.yaml"
     path.unlink()
-    from conftest import write_valid_base  # the claim again, with the reason the elision keeps the meaning
+    from support import write_valid_base  # the claim again, with the reason the elision keeps the meaning
     write_valid_base(elided)
     _quote_from(elided, quote, elision_note="The two sentences make one point.")
     assert _codes(elided, "elision-changes-meaning") == []
@@ -252,8 +246,6 @@ def test_the_reason_for_an_elision_is_shown_beside_the_quote(elided):
 
 @pytest.fixture
 def site_with_snippets(project: Project) -> Project:
-    from test_site import write_site_base
-
     write_site_base(project)
     config = project.root / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8").replace(
@@ -268,8 +260,6 @@ def _page(project: Project, text: str) -> None:
 
 
 def test_a_page_that_includes_an_archived_text_fails_the_build(site_with_snippets):
-    from test_site import build
-
     _page(site_with_snippets, '# Overview\n\n--8<-- "archive/journal.txt"\n')
     result = build(site_with_snippets)
     assert result.returncode == 1
@@ -278,8 +268,6 @@ def test_a_page_that_includes_an_archived_text_fails_the_build(site_with_snippet
 
 
 def test_a_page_that_is_a_link_to_the_archive_or_a_copy_of_a_text_fails_the_build(site_with_snippets):
-    from test_site import build
-
     page = site_with_snippets.root / "content" / "text.md"
     page.symlink_to(site_with_snippets.archive / "journal.txt")
     result = build(site_with_snippets)
@@ -293,8 +281,6 @@ def test_a_page_that_is_a_link_to_the_archive_or_a_copy_of_a_text_fails_the_buil
 
 
 def test_a_page_may_include_the_projects_own_files(site_with_snippets):
-    from test_site import build, html
-
     (site_with_snippets.root / "NOTES.md").write_text("Our own words.\n", encoding="utf-8")
     _page(site_with_snippets, '# Overview\n\n--8<-- "NOTES.md"\n')
     result = build(site_with_snippets)

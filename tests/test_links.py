@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Project
-from test_site import build, write_site_base
+from support import Project, build, write_site_base
 
-from build_tools.tooling.links import check_site
+from build_tools.tooling.links import LinkReport, check_site
 
 pytestmark = pytest.mark.slow  # `check --fast` leaves these out
 
@@ -31,6 +30,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project.root / "site"
 
 
+@pytest.fixture(scope="module")
+def built_report(built: Path) -> LinkReport:
+    """The check of the fixture site as built: one LinkChecker run (seconds, whatever the site's size) for the tests
+    that check the site unchanged."""
+    return check_site(built)
+
+
 @pytest.fixture
 def site(built: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "site"
@@ -38,20 +44,45 @@ def site(built: Path, tmp_path: Path) -> Path:
     return copy
 
 
+TINY_PAGES = {
+    "index.html": '<h1 id="home">Home</h1><a href="claims/boards-feel-freer/#evidence">a claim</a>',
+    "claims/boards-feel-freer/index.html":
+        '<h1 id="evidence">A claim</h1><a href="../../sources/journal-report/#quotes">its source</a> '
+        '<a href="../../">home</a>',
+    "sources/journal-report/index.html":
+        '<h1 id="quotes">A source</h1><a href="../../claims/boards-feel-freer/">the claim</a> '
+        '<a href="../../#home">home</a>',
+}
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """Three pages linked to each other and to their anchors, for what the link check does with any site. LinkChecker
+    takes seconds to start and stop whatever the site; crawling the fixture site's dozens of pages adds more. Its
+    links all resolve: the tests' exact lists of broken links, and the one that checks it unchanged, say so."""
+    site = tmp_path / "tiny"
+    for name, body in TINY_PAGES.items():
+        page = site / name
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{name}</title></head>'
+                        f"<body><article>{body}</article></body></html>\n", encoding="utf-8")
+    return site
+
+
 def _inject(page: Path, html: str) -> None:
     text = page.read_text(encoding="utf-8")
     page.write_text(text.replace("</article>", html + "</article>", 1), encoding="utf-8")
 
 
-def test_a_built_site_passes_and_every_page_is_checked(site):
+def test_a_built_site_passes_and_every_page_is_checked(built, built_report):
     """The fixture site's links all resolve, and every HTML file (not only those linked) is a starting point."""
-    report = check_site(site)
-    assert report.ok, [str(b) for b in report.broken]
-    assert report.checked == len(list(site.rglob("*.html")))
+    assert built_report.ok, [str(b) for b in built_report.broken]
+    assert built_report.checked == len(list(built.rglob("*.html")))
 
 
-def test_broken_link_and_anchors_written_by_a_template_fail_with_page_and_line(site):
+def test_broken_link_and_anchors_written_by_a_template_fail_with_page_and_line(tiny):
     """What a template or override writes into the HTML, which MkDocs never validates, is checked."""
+    site = tiny
     _inject(site / "claims" / "boards-feel-freer" / "index.html",
             '<a href="../no-such-claim/">a</a> <a href="../../sources/journal-report/#no-such-anchor">b</a> '
             '<a href="#not-on-this-page">c</a>')
@@ -65,38 +96,41 @@ def test_broken_link_and_anchors_written_by_a_template_fail_with_page_and_line(s
     assert all(b.line > 0 for b in report.broken)
 
 
-def test_broken_link_in_a_theme_override_fails_the_check(tmp_path):
-    """A link written by theme_overrides/main.html appears on every page; the check names the pages."""
-    project = Project(tmp_path)
+@pytest.fixture(scope="module")
+def below_a_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, LinkReport]:
+    """The fixture site published below a path (site_url https://example.org/synthesis/, as on GitHub Pages), with a
+    theme override whose footer links to a page that does not exist: built strict and checked once."""
+    project = Project(tmp_path_factory.mktemp("below-a-path"))
     write_site_base(project)
-    overrides = tmp_path / "overrides"
+    overrides = project.root / "overrides"
     overrides.mkdir()
     (overrides / "main.html").write_text(
         '{% extends "base.html" %}\n{% block footer %}<a href="{{ base_url }}/about-us/">About</a>'
         '{{ super() }}{% endblock %}\n', encoding="utf-8")
-    config = tmp_path / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace("  font: false\n",
-                                                                 "  font: false\n  custom_dir: overrides\n"))
-    assert build(project).returncode == 0  # MkDocs itself sees nothing wrong
-    report = check_site(project.root / "site")
+    config = project.root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "site_url: http://127.0.0.1:8000/", "site_url: https://example.org/synthesis/").replace(
+        "  font: false\n", "  font: false\n  custom_dir: overrides\n"))
+    result = build(project)
+    assert result.returncode == 0, result.stderr  # MkDocs itself sees nothing wrong
+    return project.root / "site", check_site(project.root / "site")
+
+
+def test_broken_link_in_a_theme_override_fails_the_check(below_a_path):
+    """A link written by theme_overrides/main.html appears on every page; the check names the pages."""
+    site, report = below_a_path
     assert not report.ok
     [broken] = report.broken  # one target, reported once, on a page that links to it
     assert broken.url.endswith("about-us/") and "404" in broken.reason
-    assert 'about-us/">About</a>' in (project.root / "site" / broken.page).read_text(encoding="utf-8")
+    assert 'about-us/">About</a>' in (site / broken.page).read_text(encoding="utf-8")
 
 
-def test_the_site_is_served_under_the_path_of_its_site_url(tmp_path):
+def test_the_site_is_served_under_the_path_of_its_site_url(below_a_path):
     """Absolute links of a site published below a path (GitHub Pages: /repo/) resolve, as they will online."""
-    project = Project(tmp_path)
-    write_site_base(project)
-    config = tmp_path / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "site_url: http://127.0.0.1:8000/", "site_url: https://example.org/synthesis/"))
-    result = build(project)
-    assert result.returncode == 0, result.stderr
-    assert 'href="/synthesis/assets/' in (project.root / "site" / "404.html").read_text(encoding="utf-8")
-    report = check_site(project.root / "site")
-    assert report.ok, [str(b) for b in report.broken]
+    site, report = below_a_path
+    assert 'href="/synthesis/assets/' in (site / "404.html").read_text(encoding="utf-8")
+    # nothing broken but the override's link (the test above)
+    assert [str(b) for b in report.broken if not b.url.endswith("/about-us/")] == []
 
 
 # --- external links ---------------------------------------------------------
@@ -134,15 +168,15 @@ def outside() -> Iterator[tuple[str, list[str]]]:
     server.server_close()
 
 
-def test_external_links_are_not_fetched_by_default(site, outside):
-    base, requests = outside
+def test_external_links_are_not_fetched_by_default(tiny, outside):
+    site, (base, requests) = tiny, outside
     _inject(site / "index.html", f'<a href="{base}/dead">dead</a>')
     assert check_site(site).ok
     assert requests == []
 
 
-def test_dead_external_link_is_reported_with_its_page_and_alive_ones_are_cached(site, outside, tmp_path):
-    base, requests = outside
+def test_dead_external_link_is_reported_with_its_page_and_alive_ones_are_cached(tiny, outside, tmp_path):
+    site, (base, requests) = tiny, outside
     _inject(site / "index.html", f'<a href="{base}/alive">alive</a> <a href="{base}/dead">dead</a>')
     _inject(site / "sources" / "journal-report" / "index.html", f'<a href="{base}/dead">dead</a>')
     cache = tmp_path / "cache" / "links.json"
@@ -162,7 +196,8 @@ def test_dead_external_link_is_reported_with_its_page_and_alive_ones_are_cached(
     assert again.external_cached == 1 and {b.url for b in again.broken} == {f"{base}/dead"}
 
 
-def test_links_command_exit_codes_and_output(site):
+def test_links_command_exit_codes_and_output(tiny):
+    site = tiny
     command = [sys.executable, "-m", "build_tools", "links", "--site", str(site)]
     ok = subprocess.run(command, capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stderr
@@ -176,19 +211,19 @@ def test_links_command_exit_codes_and_output(site):
     assert missing.returncode == 2 and "build the site first" in missing.stderr
 
 
-def test_the_check_fails_loudly_when_anchors_go_unchecked(site, monkeypatch):
+def test_the_check_fails_loudly_when_anchors_go_unchecked(tiny, monkeypatch):
     """A planted broken anchor proves anchors were checked; without AnchorCheck the check errors, never passes."""
     from build_tools.tooling import links
 
     original = links._config
     monkeypatch.setattr(links, "_config", lambda *args: original(*args).replace("[AnchorCheck]", ""))
     with pytest.raises(links.LinkCheckError, match="anchors were not checked"):
-        check_site(site)
+        check_site(tiny)
 
 
-def test_redirect_pages_of_renamed_records_are_checked_too(site):
+def test_redirect_pages_of_renamed_records_are_checked_too(site, built_report):
     """The old address of a renamed claim is a page of its own; if its target went missing, the check says so."""
-    assert check_site(site).ok
+    assert built_report.ok  # the site as built, which `site` copies
     shutil.rmtree(site / "claims" / "change-is-quick")
     # LinkChecker reports a broken address once, from whichever of its pages its threads reach first; with the
     # redirect page the only page left that links to the missing one (beside 404.html), the report must come from it.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from support import only
 
 from build_tools.engine.findings import Severity
 from build_tools.engine.load import MAX_FILE_BYTES, load_evidence
@@ -12,12 +13,6 @@ from build_tools.engine.validate import run
 
 def codes(findings):
     return [(f.code, f.line) for f in findings]
-
-
-def only(findings, code):
-    matching = [f for f in findings if f.code == code]
-    assert len(matching) == 1, f"not one {code} finding in {[(f.code, f.message) for f in findings]}"
-    return matching[0]
 
 
 def test_valid_base_loads_every_kind_and_validates_strict(valid_project):

@@ -7,12 +7,10 @@ import csv
 import io
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Project, write_valid_base
+from support import Project, run_cli, write_valid_base
 
 from build_tools.engine.findings import Severity
 from build_tools.engine.graph import build_graph
@@ -24,7 +22,6 @@ from build_tools.site.exports import build_exports
 from build_tools.site.info import SiteInfo
 from build_tools.site.render import render_pages
 
-ROOT = Path(__file__).parent.parent
 CLAIM = "boards-feel-freer"
 MESSAGES = {"high": "Boards are freer.", "moderate": "Boards are probably freer.", "low": "Boards may be freer.",
             "very low": "It is uncertain whether boards are freer."}
@@ -148,7 +145,7 @@ def _only_a_news_story(project: Project) -> None:
         type: news-report
         archive: {{file: journal.txt, sha256: {project.archive_file("journal.txt", "")}}}
     """)
-    from conftest import ARCHIVE_TEXT
+    from support import ARCHIVE_TEXT
     sha = project.archive_file("journal.txt", ARCHIVE_TEXT)
     _edit(project, "source", "a-news-story", archive={"file": "journal.txt", "sha256": sha})
     _edit(project, "claim", CLAIM, evidence=[{"source": "a-news-story", "quote": "less constrained by the centre",
@@ -219,9 +216,7 @@ def test_hedges_are_the_projects_to_set(base):
 
 
 def _cli_validate(project: Project) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "build_tools", "validate", "--strict", "--archive", "archive"],
-                          cwd=project.root, capture_output=True, text=True, check=False,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    return run_cli("validate", "--strict", "--archive", "archive", cwd=project.root, bare=True)
 
 
 def test_a_key_message_as_long_as_the_project_allows_is_not_cut_short_by_the_model(base):
@@ -235,10 +230,8 @@ def test_a_key_message_as_long_as_the_project_allows_is_not_cut_short_by_the_mod
 def test_check_applies_the_projects_key_message_rules_as_validate_does(base):
     (base.root / "mkdocs.yml").write_text("site_name: T\nplugins:\n  - evidence:\n      archive: archive\n"
                                           "      key_messages: {max_words: 4}\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "build_tools", "check", "--skip", "lint", "--skip", "build",
-                             "--skip", "links", "--skip", "engines", "--skip", "tests"], cwd=base.root,
-                            capture_output=True, text=True, check=False,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    result = run_cli("check", "--skip", "lint", "--skip", "build", "--skip", "links", "--skip", "engines",
+                     "--skip", "tests", cwd=base.root, bare=True)
     assert result.returncode == 1 and "[key-message-too-long]" in result.stdout + result.stderr
 
 

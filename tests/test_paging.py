@@ -10,8 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Project
-from test_site import write_site_base
+from support import Project, write_site_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence

@@ -6,19 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import Project, write_valid_base
+from support import Project, page_bodies, write_valid_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
 from build_tools.engine.model import KINDS
 from build_tools.site.render import SiteInfo, render_pages
 from build_tools.site.render.markup import quoted
-
-
-def pages(project: Project, info: SiteInfo | None = None) -> dict[str, str]:
-    graph = build_graph(load_evidence(project.evidence))
-    rendered = render_pages(graph, info or SiteInfo("Test synthesis"))
-    return {uri: page if isinstance(page, str) else page.body for uri, page in rendered.items()}
 
 
 def words(html: str) -> str:
@@ -54,7 +48,7 @@ def base(project: Project) -> Project:
 
 
 def test_a_claim_page_shows_each_stance_under_its_own_heading_as_quote_blocks_of_equal_weight(base):
-    page = pages(base)["claims/mixed-picture.md"]
+    page = page_bodies(base)["claims/mixed-picture.md"]
     supports, contradicts, qualifies = (page.index(f'id="what-{s}-it"') for s in ("supports", "contradicts",
                                                                                   "qualifies"))
     assert page.index('id="evidence-profile"') < supports < contradicts < qualifies
@@ -71,7 +65,7 @@ def test_a_claim_page_shows_each_stance_under_its_own_heading_as_quote_blocks_of
 
 
 def test_a_source_page_names_each_claim_once_with_its_quotes_under_it_and_folds_provenance_away(base):
-    page = pages(base)["sources/journal-report.md"]
+    page = page_bodies(base)["sources/journal-report.md"]
     assert page.index('class="ev-citation"') < page.index('class="ev-facts"')  # the citation comes first
     assert page.count(">The picture may be mixed.</a>") == 1
     use = page[page.index(">The picture may be mixed.</a>"):]
@@ -85,7 +79,7 @@ def test_a_source_page_names_each_claim_once_with_its_quotes_under_it_and_folds_
 
 
 def test_a_study_page_names_each_claim_once_grouped_by_theme(base):
-    page = pages(base)["studies/board-study.md"]
+    page = page_bodies(base)["studies/board-study.md"]
     for message in ("The picture may be mixed.", "Board members probably see their boards as freer from central "
                                                   "control."):
         assert page.count(f">{message}</a>") == 1, message
@@ -106,7 +100,7 @@ def test_a_study_drawing_on_many_claims_folds_its_groups(base):
                 stance: supports
             key_message: Claim {n} may hold.
         """)
-    page = pages(base)["studies/board-study.md"]
+    page = page_bodies(base)["studies/board-study.md"]
     assert '<details class="ev-group">' in page and '<details class="ev-group" open>' not in page
 
 
@@ -123,7 +117,7 @@ def test_quotation_marks_are_never_doubled(quote, shown):
 
 
 def test_the_home_page_gives_key_messages_by_certainty_and_entry_points_to_pages_that_exist(base):
-    home = pages(base, SiteInfo("Test synthesis", pages=frozenset({"methods.md"})))["index.md"]
+    home = page_bodies(base, SiteInfo("Test synthesis", pages=frozenset({"methods.md"})))["index.md"]
     assert home.index('id="key-messages"') < home.index('id="where-to-start"')
     # no claim is a headline in the fixture: the home page says where every claim is
     assert "every claim is in the" in words(home)
@@ -131,7 +125,7 @@ def test_the_home_page_gives_key_messages_by_certainty_and_entry_points_to_pages
     assert 'href="summary-of-findings/"' in home and 'href="evidence-map/"' in home
     claim = base.evidence / "claims" / "mixed-picture.yaml"
     claim.write_text(claim.read_text(encoding="utf-8") + "headline: true\n", encoding="utf-8")
-    home = pages(base, SiteInfo("Test synthesis", pages=frozenset({"overview.md"})))["index.md"]
+    home = page_bodies(base, SiteInfo("Test synthesis", pages=frozenset({"overview.md"})))["index.md"]
     assert 'id="low-certainty"' in home and 'href="overview/"' in home
     item = home[home.index("The picture may be mixed."):]
     item = item[:item.index("</li>")]
@@ -143,7 +137,7 @@ def test_reader_pages_show_no_record_ids_enum_values_or_archive_files(base):
     ids = {record_id for kind in KINDS for record_id in graph.by_kind(kind)}
     raw = {"news-report", "research-report", "study-findings", "authors-interpretation", "expert-opinion",
            "the-field", "these-documents", "methodological_limitations", "very_low", "journal.txt", "other.txt"}
-    for uri, body in pages(base).items():
+    for uri, body in page_bodies(base).items():
         if uri.endswith("tags.md"):
             continue
         if uri.startswith("sources/") and "ev-provenance" in body:
@@ -160,7 +154,7 @@ def test_recommendation_and_question_pages_say_who_speaks_in_each_quote(base):
         anchor = "quote: too soon to say" if field_name == "made_in" else "quote: the findings were early"
         path.write_text(text.replace(anchor, anchor + "\n    note: A fellow commenting on the report."),
                         encoding="utf-8")
-    rendered = pages(base)
+    rendered = page_bodies(base)
     for uri in ("recommendations/wait-and-see.md", "questions/patient-effects.md"):
         assert "Note: A fellow commenting on the report." in words(rendered[uri]), uri
 
@@ -169,9 +163,24 @@ def test_a_link_to_the_passage_is_set_apart_from_the_source_it_follows(base):
     source = base.evidence / "sources" / "journal-report.yaml"
     source.write_text(source.read_text(encoding="utf-8") + "url: https://example.org/report\n", encoding="utf-8")
     checked = 0
-    for uri, page in pages(base).items():
+    for uri, page in page_bodies(base).items():
         for match in re.finditer(r'<a class="ev-external" href="[^"]*#:~:text=', page):
             assert page[:match.start()].endswith("· "), (uri, page[match.start() - 60:match.start()])
             assert "open the passage ↗</a>" in page[match.start():match.start() + 300], uri
             checked += 1
     assert checked >= 3  # the claim, theme and source pages all link passages
+
+
+def test_a_large_evidence_map_lists_each_themes_evidence_instead_of_a_grid(site_project, monkeypatch):
+    """Themes × studies grows with the square of the records: past a size, only cells with claims are shown."""
+    from build_tools.site.render import evidence_map
+
+    project = site_project
+    graph = build_graph(load_evidence(project.evidence))
+    grid = render_pages(graph)["evidence-map.md"].body
+    assert '<th>Theme</th><th><a href="../studies/' in grid  # a column per study
+    monkeypatch.setattr(evidence_map, "MAP_CELLS", 1)
+    listed = render_pages(graph)["evidence-map.md"].body
+    assert "a grid would be too large to read" in listed and '<th>Theme</th><th>Evidence it draws on</th>' in listed
+    assert 'href="../studies/board-study/"' in listed and "ev-chip" in listed
+    assert re.search(r"no evidence from \d+ of \d+", listed)

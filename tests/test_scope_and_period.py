@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import Project, write_valid_base
+from support import Project, page_bodies, write_valid_base
 
-from build_tools.engine.graph import build_graph
-from build_tools.engine.load import load_evidence
 from build_tools.engine.validate import run
-from build_tools.site.render import SiteInfo, render_pages
-
-
-def pages(project: Project) -> dict[str, str]:
-    graph = build_graph(load_evidence(project.evidence))
-    rendered = render_pages(graph, SiteInfo("Test synthesis"))
-    return {uri: page if isinstance(page, str) else page.body for uri, page in rendered.items()}
 
 
 def text(html: str) -> str:
@@ -38,7 +29,7 @@ def test_open_questions_are_grouped_by_where_they_are_open(project):
     write_valid_base(project)  # patient-effects is open in the field
     add_question(project, "later-survey", "these-documents")
     add_question(project, "not-sorted-yet", None)
-    index = text(pages(project)["questions/index.md"])
+    index = text(page_bodies(project)["questions/index.md"])
     field, documents, other = (index.index("Open in the field"), index.index("Unresolved in these documents"),
                                index.index("Other questions"))
     assert field < index.index("What is the effect on patients?") < documents
@@ -49,7 +40,7 @@ def test_without_any_scope_the_questions_are_one_list(project):
     write_valid_base(project)
     source = project.evidence / "questions" / "patient-effects.yaml"
     source.write_text(source.read_text(encoding="utf-8").replace("open_in: the-field", ""), encoding="utf-8")
-    index = text(pages(project)["questions/index.md"])
+    index = text(page_bodies(project)["questions/index.md"])
     assert "What is the effect on patients?" in index
     assert "Open in the field" not in index and "Other questions" not in index
 
@@ -57,7 +48,7 @@ def test_without_any_scope_the_questions_are_one_list(project):
 def test_a_question_page_says_where_it_is_open_in_reader_words(project):
     write_valid_base(project)
     add_question(project, "later-survey", "these-documents")
-    rendered = pages(project)
+    rendered = page_bodies(project)
     assert "Open in the field. The documents themselves say that nobody knows yet." in text(
         rendered["questions/patient-effects.md"])
     page = text(rendered["questions/later-survey.md"])
@@ -77,7 +68,7 @@ def test_a_source_page_gives_the_period_its_data_cover_or_says_it_does_not(proje
     source = project.evidence / "sources" / "journal-report.yaml"
     source.write_text(source.read_text(encoding="utf-8").replace(
         "2013: the survey's one round", "<b>2013</b> & after"), encoding="utf-8")
-    rendered = pages(project)
+    rendered = page_bodies(project)
     assert "Period its data cover &lt;b&gt;2013&lt;/b&gt; &amp; after" in text(rendered["sources/journal-report.md"])
     assert "Period its data cover Reports no data of its own, or does not say" in text(
         rendered["sources/second-report.md"])
@@ -85,11 +76,11 @@ def test_a_source_page_gives_the_period_its_data_cover_or_says_it_does_not(proje
 
 def test_the_home_page_gives_the_years_the_sources_appeared_and_how_many_are_undated(project):
     write_valid_base(project)  # dated 2014-04 and 2015
-    assert "The sources were published between 2014 and 2015." in text(pages(project)["index.md"])
+    assert "The sources were published between 2014 and 2015." in text(page_bodies(project)["index.md"])
     for source_id in ("journal-report", "second-report"):
         path = project.evidence / "sources" / f"{source_id}.yaml"
         body = path.read_text(encoding="utf-8")
         path.write_text(re.sub(r"date: .*", "date: 2014-04" if source_id == "journal-report" else "date: null",
                                body), encoding="utf-8")
-    home = text(pages(project)["index.md"])
+    home = text(page_bodies(project)["index.md"])
     assert "The sources were published in 2014; 1 carries no date." in home

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -14,8 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Project
-from test_site import write_site_base
+from support import Project, free_port, site_environment, write_site_base
 
 from build_tools.adapters.mkdocs.serve import error_page
 from build_tools.engine.findings import error, warning
@@ -23,12 +20,6 @@ from build_tools.engine.findings import error, warning
 CLAIM = "claims/boards-feel-freer/"
 BROKEN = 'themes: ["<b>autonom</b>"]'
 TIMEOUT = 120  # seconds; a passing test waits only as long as a build takes
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -64,13 +55,11 @@ def _epoch(page: str) -> int:
 @pytest.fixture(params=["properdocs", "mkdocs"])
 def served(request: pytest.FixtureRequest, project: Project) -> Iterator[tuple[str, Project, Path]]:
     write_site_base(project)
-    port = _free_port()
+    port = free_port()
     log = project.root / "serve.log"
-    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL", "EVIDENCE_ARCHIVE"}}
-    environment["NO_MKDOCS_2_WARNING"] = "1"
     with log.open("wb") as output:
         server = subprocess.Popen([sys.executable, "-m", request.param, "serve", "--livereload", "-f", "mkdocs.yml",
-                                   "-a", f"127.0.0.1:{port}"], cwd=project.root, env=environment,
+                                   "-a", f"127.0.0.1:{port}"], cwd=project.root, env=site_environment(),
                                   stdout=output, stderr=subprocess.STDOUT)
         try:
             yield f"http://127.0.0.1:{port}/", project, log

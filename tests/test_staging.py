@@ -7,8 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Project
-from test_site import build, write_site_base
+from support import Project, build, site_environment, write_site_base
 
 pytestmark = pytest.mark.slow  # `check --fast` leaves these out
 
@@ -34,10 +33,8 @@ def test_folders_of_killed_builds_are_removed_and_a_good_build_leaves_nothing_be
 
 def test_two_builds_ending_at_once_leave_one_whole_site(project):
     write_site_base(project)
-    environment = {k: v for k, v in os.environ.items() if k not in {"REPO_URL", "EVIDENCE_ARCHIVE"}}
-    environment["NO_MKDOCS_2_WARNING"] = "1"
     command = [sys.executable, "-m", "properdocs", "build", "--strict", "-f", "mkdocs.yml", "-d", "site"]
-    builds = [subprocess.Popen(command, cwd=project.root, env=environment, stdout=subprocess.DEVNULL,
+    builds = [subprocess.Popen(command, cwd=project.root, env=site_environment(), stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True) for _ in range(3)]
     for process in builds:
         _, stderr = process.communicate(timeout=300)

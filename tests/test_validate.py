@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from support import only
 
 from build_tools.engine.findings import Severity
 from build_tools.engine.graph import build_graph, references
@@ -15,12 +16,6 @@ from build_tools.engine.validate import run
 
 def findings_of(project, *, archive=True, strict=False):
     return run(project.evidence, project.archive if archive else None, strict_mode=strict).findings
-
-
-def only(findings, code):
-    matching = [f for f in findings if f.code == code]
-    assert len(matching) == 1, [(f.code, f.message) for f in findings]
-    return matching[0]
 
 
 def edit(path, old, new):

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Project, write_valid_base
+from support import ROOT, Project, git_repository, write_valid_base
 
 from build_tools.site.diff_report import MARKER
 
-ROOT = Path(__file__).parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
@@ -203,9 +202,7 @@ def hooked_repo(project: Project) -> Project:
     for name in (".pre-commit-config.yaml", ".yamllint.yaml"):
         shutil.copy(ROOT / name, project.root / name)
     (project.root / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=project.root, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=project.root, check=True)
+    git_repository(project.root, message=None)
     return project
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from conftest import Project, write_valid_base
-from test_site import build, html, write_site_base
+from support import Project, build, html, write_site_base, write_valid_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
@@ -62,3 +63,21 @@ def test_an_anchor_in_a_link_to_a_record_is_checked_by_the_strict_build(project)
     page.write_text(page.read_text() + "\nAnd [nothing](claim:boards-feel-freer#no-such-heading).\n")
     result = build(project)
     assert result.returncode == 1 and "no-such-heading" in result.stderr
+
+
+def test_cross_references_in_hand_written_pages_resolve_to_titles(site_project):
+    assert build(site_project).returncode == 0
+    overview = html(site_project, "overview/index.html")
+    assert re.search(r'<a href="../claims/boards-feel-freer/">Board members probably see their boards', overview)
+    assert '<a href="../themes/autonomy/">this theme</a>' in overview
+    assert "<code>[](claim:not-a-claim)</code>" in overview
+
+
+def test_unknown_cross_reference_fails_with_file_and_line(site_project):
+    page = site_project.root / "content" / "overview.md"
+    page.write_text(page.read_text() + "\nAnd [](claim:boards-feel-fre) and [](source:nowhere).\n")
+    result = build(site_project)
+    assert result.returncode != 0
+    assert "content/overview.md:7: unknown claim 'boards-feel-fre' (did you mean 'boards-feel-freer'?)" in result.stderr
+    assert "content/overview.md:7: unknown source 'nowhere'" in result.stderr
+    assert "Traceback" not in result.stderr
