@@ -24,15 +24,11 @@ def cache_signing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under tests/browser/ is a browser test (``check --fast`` leaves them out). Every test of
-    test_contributing.py reads the real base and archive (the file itself is being rewritten elsewhere; it can carry
-    its own ``real_base`` mark)."""
+    """Every test under tests/browser/ is a browser test (``check --fast`` leaves them out)."""
     for item in items:
         parts = Path(str(item.path)).relative_to(Path(__file__).parent).parts
         if "browser" in parts[:1]:
             item.add_marker(pytest.mark.browser)
-        if parts == ("test_contributing.py",):
-            item.add_marker(pytest.mark.real_base)
 
 
 @pytest.fixture

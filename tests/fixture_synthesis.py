@@ -18,8 +18,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import Project
-from test_site import write_site_base
+from support import Project, write_site_base
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -350,6 +350,11 @@ def git(root: Path, *args: str, date: str | None = None) -> str:
     return result.stdout
 
 
+def commit(root: Path, date: str, message: str) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message, date=date)
+
+
 def git_repository(root: Path, message: str | None = "base") -> None:
     """``root`` made a repository on branch main with every file added, and committed unless ``message`` is None."""
     git(root, "init", "-q", "-b", "main")
@@ -444,3 +449,28 @@ def golden_text(page: GeneratedPage) -> str:
 def golden_name(uri: str) -> str:
     """claims/x.md → claims/x.html: generated pages are HTML, but for the tags page."""
     return uri if uri == TAGS_URI else uri.removesuffix(".md") + ".html"
+
+def build_synthetic_site(root: Path, claims: int, theme_overrides: Path | None = None) -> None:
+    """A synthetic synthesis of ``claims`` claims (the benchmark's generator) built strict into ``root/site``;
+    with ``theme_overrides``, the project's CSS and script too."""
+    from build_tools.tooling.synthetic import generate
+
+    generate(root, claims, seed=3)
+    (root / "content").mkdir()
+    theme = f"{{name: material, font: false, custom_dir: {theme_overrides}}}" if theme_overrides else \
+        "{name: material, font: false}"
+    extras = "extra_css: [assets/evidence.css]\nextra_javascript: [assets/evidence.js]\n" if theme_overrides else ""
+    (root / "mkdocs.yml").write_text(textwrap.dedent(f"""\
+        site_name: Large synthesis
+        docs_dir: content
+        theme: {theme}
+        plugins: [search, tags, {{evidence: {{archive: archive}}}}]
+        markdown_extensions: [admonition, pymdownx.details, pymdownx.superfences, tables]
+        validation: {{omitted_files: warn, absolute_links: warn, unrecognized_links: warn, anchors: warn,
+                     not_found: warn}}
+        """) + extras, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", "site"], cwd=root,
+                            capture_output=True, text=True, check=False,
+                            env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr[-3000:]
+

@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from conftest import Project
-from test_history import commit, git
+from support import Project, commit, git
 
 from build_tools.engine.claim_history import with_claim_stories
 from build_tools.engine.graph import build_graph

@@ -7,8 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Project, write_valid_base
-from test_history import commit, git
+from support import Project, commit, git, write_valid_base
 
 from build_tools.adapters.cli import main
 from build_tools.engine import revisions

@@ -14,8 +14,7 @@ from types import SimpleNamespace
 
 import feedparser
 import pytest
-from conftest import Project
-from test_site import build, write_site_base
+from support import Project, build, write_site_base
 
 import build_tools.site.feeds as feeds_module
 from build_tools.adapters.generate import generate

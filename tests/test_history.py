@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import datetime
 import re
-from pathlib import Path
 
 import pytest
-from support import Project, build, git, html, run_cli, write_site_base
+from support import Project, build, commit, git, html, run_cli, write_site_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.history import Action, FileChange, RawCommit, build_history, parse_log, read_history
 from build_tools.engine.load import load_evidence
 from build_tools.site.render import CHANGELOG_LINES_PER_DATE, render_pages
-
-
-def commit(root: Path, date: str, message: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message, date=date)
 
 
 @pytest.fixture

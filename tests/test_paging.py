@@ -4,13 +4,9 @@ address and a pager, the evidence map aggregates, and a small synthesis looks ex
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import pytest
-from support import Project, write_site_base
+from support import Project, build_synthetic_site, write_site_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.load import load_evidence
@@ -141,29 +137,6 @@ def test_past_a_thousand_tagged_claims_the_tags_page_lists_the_themes(graph, mon
     assert _links(page.body, "themes") == set(graph.themes)
 
 
-def build_synthetic_site(root: Path, claims: int, theme_overrides: Path | None = None) -> None:
-    """A synthetic synthesis of ``claims`` claims (the benchmark's generator) built strict into ``root/site``;
-    with ``theme_overrides``, the project's CSS and script too."""
-    from build_tools.tooling.synthetic import generate
-
-    generate(root, claims, seed=3)
-    (root / "content").mkdir()
-    theme = f"{{name: material, font: false, custom_dir: {theme_overrides}}}" if theme_overrides else \
-        "{name: material, font: false}"
-    extras = "extra_css: [assets/evidence.css]\nextra_javascript: [assets/evidence.js]\n" if theme_overrides else ""
-    (root / "mkdocs.yml").write_text(textwrap.dedent(f"""\
-        site_name: Large synthesis
-        docs_dir: content
-        theme: {theme}
-        plugins: [search, tags, {{evidence: {{archive: archive}}}}]
-        markdown_extensions: [admonition, pymdownx.details, pymdownx.superfences, tables]
-        validation: {{omitted_files: warn, absolute_links: warn, unrecognized_links: warn, anchors: warn,
-                     not_found: warn}}
-        """) + extras, encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", "site"], cwd=root,
-                            capture_output=True, text=True, check=False,
-                            env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr[-3000:]
 
 
 @pytest.mark.slow

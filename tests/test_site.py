@@ -10,11 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# Re-exported for the browser tests, which import them from here (support.py is their home).
-from support import build as build
-from support import pagefind_entries as pagefind_entries
 from support import rendered_pages
-from support import write_site_base as write_site_base
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import Project
-from test_site import write_site_base
+from support import Project, write_site_base
 
 from build_tools.engine.graph import build_graph
 from build_tools.engine.history import History, parse_status, read_history

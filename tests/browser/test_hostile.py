@@ -18,8 +18,7 @@ from playwright.sync_api import expect
 from .harness import SiteServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import Project
-from test_site import build, write_site_base
+from support import Project, build, write_site_base
 
 PAYLOADS = [
     "<script>window.__pwned = 'script'</script>",

@@ -19,7 +19,7 @@ from build_tools.engine.load import load_evidence
 from .harness import PHONE, ROOT, SiteServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from test_paging import build_synthetic_site
+from support import build_synthetic_site
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fixture_synthesis import SITE_NAME
-from test_site import pagefind_entries
+from support import pagefind_entries
 
 WORD = re.compile(r"(?<![\w'’-])[a-z]{7,}(?![\w'’-])")
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Project
 from playwright.sync_api import expect
-from test_site import build, write_site_base
+from support import Project, build, write_site_base
 
 from .harness import SiteServer
 

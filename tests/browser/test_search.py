@@ -21,8 +21,7 @@ from build_tools.adapters.project import Project as Settings
 from .harness import ROOT, SiteServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import Project
-from test_site import build, write_site_base
+from support import Project, build, write_site_base
 
 HOSTILE = 'Zyxwvu <img src=x onerror="window.__injected=1"> & <b>bold</b>'
 """Record text that looks like markup, with a word found nowhere else: search shows it as text."""
