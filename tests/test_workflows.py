@@ -95,6 +95,36 @@ def test_no_job_runs_a_pull_requests_code_with_the_archive_unless_approved():
             assert "EVIDENCE_ARCHIVE_TOKEN" not in text and "upload-artifact" not in text, name
 
 
+def test_forks_run_every_test_of_the_generator_and_none_that_reads_the_archive():
+    """A fork's code runs with no archive: lint, and the tests not marked real_base (which must then pass)."""
+    job = _workflow("pull-request.yml")["jobs"]["check-fork"]
+    run = "\n".join(step.get("run", "") for step in job["steps"])
+    assert '-- -m "not real_base"' in run and "--skip tests" not in run
+    assert "apt-get install" in run and "chromium" in run  # the browser tests run too
+
+
+def test_every_test_that_reads_this_synthesis_or_its_archive_is_marked_real_base():
+    """What the fork job leaves out must be marked: a test naming the real records or archive, or asking for the
+    archive, carries the mark itself, or its module does."""
+    import ast
+
+    unmarked = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        module_marked = "real_base" in "".join(
+            ast.unparse(node.value) for node in tree.body
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "pytestmark" for t in node.targets))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
+                continue
+            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            reads_real = names & {"REAL_EVIDENCE", "REAL_ARCHIVE", "needs_real_archive"}
+            marked = module_marked or any("real_base" in ast.unparse(d) for d in node.decorator_list)
+            if reads_real and not marked:
+                unmarked.append(f"{path.name}::{node.name}")
+    assert not unmarked, unmarked
+
+
 def test_records_from_forks_are_verified_by_this_repositorys_code_only():
     """pull_request_target gives forks the secret, so nothing of the pull request may run: its evidence/ is read
     as data into a checkout of the base, and nothing is uploaded."""
