@@ -96,3 +96,18 @@ def test_an_unreadable_version_is_skipped_and_the_next_compared_with_the_last_re
     story = with_claim_stories(valid_project.evidence, read_history(valid_project.evidence)).claim_stories[CLAIM]
     assert [(str(e.date), e.certainty) for e in story] == [("2026-01-05", (None, "moderate")),
                                                            ("2026-01-07", ("moderate", "high"))]
+
+
+def test_the_feed_says_how_a_claims_certainty_moved_that_day(storied):
+    import feedparser
+
+    from build_tools.site.feeds import build_feeds
+    from build_tools.site.info import SiteInfo
+
+    history = with_claim_stories(storied.evidence, read_history(storied.evidence))
+    graph = build_graph(load_evidence(storied.evidence))
+    feed = feedparser.parse(build_feeds(graph, SiteInfo("Test", url="https://example.org/"), history,
+                                        datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC))["feed.xml"])
+    content = {entry.title[:10]: entry.content[0].value for entry in feed.entries}
+    assert "certainty moderate → low" in content["2026-02-10"]
+    assert "certainty" not in content["2026-03-01"]  # reworded only

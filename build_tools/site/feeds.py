@@ -65,6 +65,13 @@ class _Feeds:
         self.graph, self.info, self.history, self.built = graph, info, history, built
         dates = sorted({c.date for c in history.commits}, reverse=True)
         self.changelog_dates = set(dates[:CHANGELOG_DATES])  # the days the changelog page lists
+        # How a claim's certainty moved on a day (first level → last), from the claims' stories.
+        self.moves: dict[tuple[str, _dt.date], tuple[str | None, str | None]] = {}
+        for claim_id, events in history.claim_stories.items():
+            for event in events:
+                if event.certainty and not event.added:
+                    was = self.moves.get((claim_id, event.date), event.certainty)[0]
+                    self.moves[(claim_id, event.date)] = (was, event.certainty[1])
 
     # --- addresses ---
 
@@ -156,7 +163,7 @@ class _Feeds:
     def content(self, path: str, day: Day) -> str:
         """The day's changes as HTML (escaped once more as the text of ``content``): a list of the records."""
         shown, rest = day.changes[:CHANGELOG_LINES_PER_DATE], day.changes[CHANGELOG_LINES_PER_DATE:]
-        lines = [f"<li>{self.line(path, change)}</li>" for change in shown]
+        lines = [f"<li>{self.line(path, change, day.date)}</li>" for change in shown]
         out = "<ul>\n" + "\n".join(lines) + "\n</ul>"
         if rest:
             out += f"\n<p>And {html.escape(count_changes(rest))}.</p>"
@@ -165,7 +172,7 @@ class _Feeds:
         out += "\n<p>Commits: " + " · ".join(commits) + (f" · and {more} more" if more > 0 else "") + "</p>"
         return out
 
-    def line(self, path: str, change: Change) -> str:
+    def line(self, path: str, change: Change, date: _dt.date) -> str:
         noun = KINDS[change.kind].name
         if change.action is Action.removed:
             return f"Removed {noun} <code>{html.escape(change.record_id)}</code>"
@@ -179,7 +186,11 @@ class _Feeds:
         if change.action is Action.renamed:
             return (f"Renamed {noun} <code>{html.escape(change.old_id or '')}</code> to "
                     f"<code>{html.escape(change.record_id)}</code>: {target}")
-        return f"{change.action.value.capitalize()} {noun} {target}"
+        line = f"{change.action.value.capitalize()} {noun} {target}"
+        moved = self.moves.get((current, date)) if change.kind == "claim" else None
+        if moved and moved[0] != moved[1]:
+            line += f": certainty {html.escape(moved[0] or 'unstated')} \u2192 {html.escape(moved[1] or 'unstated')}"
+        return line
 
 
 def _title(changes: list[Change]) -> str:
