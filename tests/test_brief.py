@@ -326,3 +326,59 @@ def test_a_brief_that_shortens_only_the_recommendations_says_only_that(project, 
     html = unescape(brief_html(graph, INFO))
     assert f"This brief keeps to the 1 best-founded of its {len(graph.recommendations)} recommendations," in html
     assert "claims (" not in html
+
+
+def _counting_layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every page WeasyPrint is asked to lay out, from now on."""
+    import build_tools.site.pdf as pdf
+
+    laid_out: list[str] = []
+    real = pdf.write_pdf
+
+    def counted(page: str, stylesheet: str) -> bytes:
+        laid_out.append(page)
+        return real(page, stylesheet)
+
+    monkeypatch.setattr(pdf, "write_pdf", counted)
+    return laid_out
+
+
+def test_a_brief_made_before_from_the_same_page_is_taken_from_the_store(base, tmp_path, monkeypatch):
+    from build_tools.engine.cache import SignedFiles
+
+    graph, citations, _ = base
+    info = INFO
+    store, laid_out = SignedFiles(tmp_path / "brief"), _counting_layouts(monkeypatch)
+    first = brief_pdf(graph, info, citations, store=store)
+    again = brief_pdf(graph, info, citations, store=store)
+    assert again == first and len(laid_out) == 1
+    later = SiteInfo(info.name, date=datetime.date(2031, 1, 2))  # another page: laid out again
+    assert brief_pdf(graph, later, citations, store=store) != first and len(laid_out) == 2
+    for _ in range(6):  # the store keeps its newest few
+        brief_pdf(graph, SiteInfo(info.name, date=datetime.date(2031, 1, 3 + _)), citations, store=store)
+    assert len(list((tmp_path / "brief").iterdir())) == store.keep
+
+
+def test_a_brief_planted_in_the_store_by_someone_else_is_never_published(base, tmp_path, monkeypatch):
+    """The store sits in the working tree, where a pull request could add files: only this user's signed ones
+    are taken."""
+    from build_tools.engine.cache import SignedFiles
+
+    graph, citations, _ = base
+    info = INFO
+    store = SignedFiles(tmp_path / "brief")
+    genuine = brief_pdf(graph, info, citations, store=store)
+    (name,) = [p.name for p in (tmp_path / "brief").iterdir()]
+    (tmp_path / "brief" / name).write_bytes(b"%PDF-1.7 planted")
+    laid_out = _counting_layouts(monkeypatch)
+    assert brief_pdf(graph, info, citations, store=store) == genuine and len(laid_out) == 1
+
+
+def test_a_store_that_cannot_be_written_costs_time_never_the_brief(base, tmp_path):
+    from build_tools.engine.cache import SignedFiles
+
+    graph, citations, _ = base
+    info = INFO
+    (tmp_path / "brief").write_text("a file where the folder should be", encoding="utf-8")
+    made = brief_pdf(graph, info, citations, store=SignedFiles(tmp_path / "brief"))
+    assert made.startswith(b"%PDF")

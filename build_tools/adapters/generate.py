@@ -34,6 +34,7 @@ import yaml
 
 from build_tools.adapters.includes import refused_include, snippet_names
 from build_tools.adapters.project import Project, ProjectError, RelativeDir, Tagged, merge_redirects
+from build_tools.engine.cache import BRIEF_PATH, SignedFiles
 from build_tools.engine.cache import DEFAULT_PATH as CACHE
 from build_tools.engine.claim_history import with_claim_stories
 from build_tools.engine.findings import Severity, format_text
@@ -104,7 +105,7 @@ def generate(config_file: Path, out: Path, *, archive: Path | None = None, site_
                             + format_text(report.findings))
     warnings = [format_text([finding]) for finding in report.findings if finding.severity is Severity.warning]
     info = project.info(date=build_date(), url=site_url)
-    site = assemble(report.graph, info, history)
+    site = assemble(report.graph, info, history, store=SignedFiles(project.root / BRIEF_PATH))
     redirects, conflicts = merge_redirects(project.redirect_maps, site.redirects)
     warnings += conflicts
     if warnings and (project.settings.get("strict", False) if strict is None else strict):

@@ -280,3 +280,53 @@ class ValidationCache:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+BRIEF_PATH = Path(".cache/brief")
+"""Where :class:`SignedFiles` keeps the printable brief's PDF between builds."""
+
+
+class SignedFiles:
+    """Outputs that cost seconds to remake and are a pure function of their name (a hash of what they are made
+    from): the printable brief's PDF, which WeasyPrint lays out in a second or more while most edits leave it
+    unchanged. Each file is signed like the validation cache's, so that a file a pull request put in the working
+    tree is never taken for one this user's tool made; the ``keep`` newest are kept. Reading or writing may
+    fail (no key, a read-only folder): the output is then made again, never different."""
+
+    def __init__(self, folder: Path | str | None, keep: int = 4) -> None:
+        self.folder = Path(folder) if folder is not None else None
+        self.keep = keep
+
+    def get(self, name: str) -> bytes | None:
+        key = signing_key()
+        if self.folder is None or key is None:
+            return None
+        try:
+            data = (self.folder / name).read_bytes()
+        except OSError:
+            return None
+        signature, content = data[len(_SIGNED):len(_SIGNED) + 32], data[len(_SIGNED) + 32:]
+        if not data.startswith(_SIGNED) or not hmac.compare_digest(signature, _signature(key, name, content)):
+            return None
+        return content
+
+    def put(self, name: str, content: bytes) -> None:
+        key = signing_key()
+        if self.folder is None or key is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=self.folder)
+            try:
+                with os.fdopen(descriptor, "wb") as file:
+                    file.write(_SIGNED + _signature(key, name, content) + content)
+                os.replace(temporary, self.folder / name)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+            kept = sorted((p for p in self.folder.iterdir() if not p.name.startswith(".")),
+                          key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for old in kept[self.keep:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            return

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from build_tools.engine import workers
+from build_tools.engine.cache import SignedFiles
 from build_tools.engine.graph import Graph
 from build_tools.engine.history import History
 from build_tools.site.brief import brief_download
@@ -49,29 +50,30 @@ class SiteContent:
 
 
 def build_downloads(graph: Graph, info: SiteInfo, citations: Citations | None = None, *,
-                    brief: Download | None = None) -> list[Download]:
-    """Every file of the Downloads page: the printable brief (``brief`` when given, else made now), then the
-    evidence base as data."""
+                    brief: Download | None = None, store: SignedFiles | None = None) -> list[Download]:
+    """Every file of the Downloads page: the printable brief (``brief`` when given, else made now, or taken from
+    ``store`` when it was made before from the same page), then the evidence base as data."""
     citations = citations or Citations(graph, info)
-    return [brief or brief_download(graph, info, citations), *build_exports(graph, info, citations)]
+    return [brief or brief_download(graph, info, citations, store), *build_exports(graph, info, citations)]
 
 
-def _downloads(job: tuple[Graph, SiteInfo, Citations, Download | None]) -> list[Download]:
-    graph, info, citations, brief = job
-    return build_downloads(graph, info, citations, brief=brief)
+def _downloads(job: tuple[Graph, SiteInfo, Citations, Download | None, SignedFiles | None]) -> list[Download]:
+    graph, info, citations, brief, store = job
+    return build_downloads(graph, info, citations, brief=brief, store=store)
 
 
 def assemble(graph: Graph, info: SiteInfo, history: History, *, formatter: Formatter | None = None,
              reuse: Mapping[str, GeneratedPage] | None = None, brief: Download | None = None,
-             built: _dt.datetime | None = None) -> SiteContent:
+             built: _dt.datetime | None = None, store: SignedFiles | None = None) -> SiteContent:
     """The site made from ``graph``. ``formatter`` keeps formatted references between builds (``serve``);
     record pages in ``reuse`` are taken as they are (:func:`build_tools.engine.graph.affected`); ``brief``
     is a printable brief made by an earlier build (``serve``: it takes about 0.1 s a page). ``built`` is the
-    build time (default: now, or ``SOURCE_DATE_EPOCH``), which a feed listing no change gives as updated."""
+    build time (default: now, or ``SOURCE_DATE_EPOCH``), which a feed listing no change gives as updated.
+    ``store`` keeps printable briefs between builds (:class:`~build_tools.engine.cache.SignedFiles`)."""
     citations = Citations(graph, info, formatter, history)
     # The downloads (the brief's layout, the exports: a second or more) are made by a worker process while the
     # pages are rendered here; the Downloads page, which gives their sizes, is rendered last.
-    making = workers.Background(_downloads, (graph, info, citations, brief))
+    making = workers.Background(_downloads, (graph, info, citations, brief, store))
     renderer = Renderer(graph, info, history, citations=citations, downloads=making.result, reuse=reuse)
     try:
         pages = renderer.pages()

@@ -14,12 +14,15 @@ leaving something out (:class:`~build_tools.site.pdf.LocalOnlyFetcher`).
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 from functools import cache
+from importlib import metadata
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from build_tools.engine.cache import SignedFiles
 from build_tools.engine.graph import Graph
 from build_tools.engine.model import CERTAINTY_ORDER, OPEN_IN_ORDER, Claim, Question, Source
 from build_tools.site.citations import Citations, plain
@@ -120,15 +123,28 @@ def _reference(citations: Citations, source: Source) -> Markup:
     return reference_html(citations.reference(source), addresses)
 
 
-def brief_pdf(graph: Graph, info: SiteInfo, citations: Citations | None = None) -> bytes:
-    """The brief as a PDF (A4, numbered pages, selectable text)."""
+def brief_pdf(graph: Graph, info: SiteInfo, citations: Citations | None = None,
+              store: SignedFiles | None = None) -> bytes:
+    """The brief as a PDF (A4, numbered pages, selectable text). With ``store``, a PDF made earlier from the same
+    page, stylesheet and WeasyPrint is taken from it instead of laid out again (a second or more, and 0.4 s to
+    import WeasyPrint)."""
+    page, stylesheet = brief_html(graph, info, citations), STYLESHEET.read_text(encoding="utf-8")
+    name = hashlib.sha256("\0".join((metadata.version("weasyprint"), stylesheet, page)).encode()).hexdigest()
+    name += ".pdf"
+    kept = store.get(name) if store is not None else None
+    if kept is not None:
+        return kept
     from build_tools.site.pdf import write_pdf  # WeasyPrint takes 0.4 s to import: only where a PDF is made
 
-    return write_pdf(brief_html(graph, info, citations), STYLESHEET.read_text(encoding="utf-8"))
+    made = write_pdf(page, stylesheet)
+    if store is not None:
+        store.put(name, made)
+    return made
 
 
-def brief_download(graph: Graph, info: SiteInfo, citations: Citations | None = None) -> Download:
+def brief_download(graph: Graph, info: SiteInfo, citations: Citations | None = None,
+                   store: SignedFiles | None = None) -> Download:
     return Download(BRIEF_NAME, "Printable brief",
                     "The synthesis on A4 pages, to print or file: what it covers, the key messages by certainty, "
                     "the summary of findings, the recommendations, the open questions and the references. PDF.",
-                    brief_pdf(graph, info, citations))
+                    brief_pdf(graph, info, citations, store))

@@ -31,6 +31,7 @@ from build_tools.adapters.mkdocs.pages import RenderedPage
 from build_tools.adapters.mkdocs.serve import BrokenRecords, DirtyServe, ServeBrief, templates_stamp
 from build_tools.adapters.mkdocs.staging import StagedSite
 from build_tools.adapters.project import merge_redirects
+from build_tools.engine.cache import BRIEF_PATH, SignedFiles
 from build_tools.engine.cache import DEFAULT_PATH as CACHE
 from build_tools.engine.claim_history import with_claim_stories
 from build_tools.engine.findings import Severity, format_text
@@ -182,7 +183,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             log.info("downloads/brief.pdf is the one made at the first build of this serve session: "
                      "`build` makes it from the records as they are")
         site = assemble(report.graph, info, history, formatter=self.formatter,
-                        reuse=DirtyServe.reusable(report.graph, inputs), brief=kept_brief)
+                        reuse=DirtyServe.reusable(report.graph, inputs), brief=kept_brief,
+                        store=SignedFiles(root / BRIEF_PATH))
         DirtyServe.remember(report.graph, site.pages, inputs)
         ServeBrief.remember(self.command, info, site.downloads)
         self.json_ld = site.json_ld
