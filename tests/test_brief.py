@@ -382,3 +382,32 @@ def test_a_store_that_cannot_be_written_costs_time_never_the_brief(base, tmp_pat
     (tmp_path / "brief").write_text("a file where the folder should be", encoding="utf-8")
     made = brief_pdf(graph, info, citations, store=SignedFiles(tmp_path / "brief"))
     assert made.startswith(b"%PDF")
+
+
+def test_a_store_planted_as_a_link_is_neither_written_through_nor_cleaned_up(base, tmp_path):
+    """A pull request can commit ``.cache/brief`` as a symbolic link, or a file of the store as a pipe: the build
+    must not write, delete or block through them."""
+    import os
+
+    from build_tools.engine.cache import SignedFiles
+
+    graph, citations, _ = base
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    for number in range(7):
+        (victim / f"file{number}").write_text("keep me", encoding="utf-8")
+    (tmp_path / "project" / ".cache").mkdir(parents=True)
+    (tmp_path / "project" / ".cache" / "brief").symlink_to(victim)
+    made = brief_pdf(graph, INFO, citations, store=SignedFiles(tmp_path / "project" / ".cache" / "brief"))
+    assert made.startswith(b"%PDF") and sorted(p.name for p in victim.iterdir()) == [f"file{n}" for n in range(7)]
+
+    store = SignedFiles(tmp_path / "store")
+    brief_pdf(graph, INFO, citations, store=store)
+    (name,) = [p.name for p in (tmp_path / "store").iterdir()]
+    (tmp_path / "store" / name).unlink()
+    os.mkfifo(tmp_path / "store" / name)  # a read would wait for a writer for ever
+    assert brief_pdf(graph, INFO, citations, store=store).startswith(b"%PDF")
+    (tmp_path / "store" / "notes.txt").write_text("not the store's", encoding="utf-8")
+    for day in range(1, 7):
+        brief_pdf(graph, SiteInfo(INFO.name, date=datetime.date(2031, 2, day)), citations, store=store)
+    assert (tmp_path / "store" / "notes.txt").exists()

@@ -163,6 +163,22 @@ def test_a_cache_file_from_the_working_tree_is_never_unpickled_unless_this_user_
     assert key.stat().st_mode & 0o777 == 0o600
 
 
+def test_a_cache_folder_planted_as_a_link_or_a_pipe_in_it_is_not_used(valid_project, tmp_path):
+    """A planted ``.cache/validation`` link would lead the cache's writes out of the project, and a pipe in the
+    folder would hold validation for ever: neither is followed, and validation gives its result."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    linked = valid_project.root / ".cache" / "validation"
+    linked.parent.mkdir(parents=True)
+    linked.symlink_to(elsewhere)
+    assert run(valid_project.evidence, valid_project.archive, cache=linked).ok
+    assert list(elsewhere.iterdir()) == []
+    piped = tmp_path / "piped"
+    piped.mkdir()
+    os.mkfifo(piped / "quotes.pickle")
+    assert run(valid_project.evidence, valid_project.archive, cache=piped).ok
+
+
 def test_the_cli_uses_the_cache_unless_told_not_to(valid_project, monkeypatch):
     from build_tools.adapters.cli import main
 

@@ -25,6 +25,8 @@ import hashlib
 import hmac
 import os
 import pickle
+import re
+import stat
 import sys
 import tempfile
 import zlib
@@ -103,6 +105,29 @@ def _signature(key: bytes, name: str, content: bytes) -> bytes:
     return hmac.new(key, name.encode("utf-8") + b"\0" + content, hashlib.sha256).digest()
 
 
+MAX_CACHE_FILE = 512 * 1024 * 1024
+"""No cache file is read past this size: one that large was not written here."""
+
+
+def trusted_folder(folder: Path) -> bool:
+    """A cache folder is used only when neither it nor the folder above it (``.cache``) is a symbolic link: the
+    working tree may hold links a pull request planted, which would lead writes (and clean-ups) anywhere."""
+    return not any(path.is_symlink() for path in (folder, folder.parent))
+
+
+def read_plain_file(path: Path, limit: int = MAX_CACHE_FILE) -> bytes | None:
+    """The bytes of a regular file, never read through a link, from a pipe or a device, nor past ``limit``."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as file:
+        found = os.fstat(file.fileno())
+        if not stat.S_ISREG(found.st_mode) or found.st_size > limit:
+            return None
+        return file.read(limit)
+
+
 def shard_of(key: FileKey) -> int:
     """The shard file that keeps the record of this file."""
     return zlib.crc32(key[0].encode("utf-8")) % SHARDS
@@ -154,11 +179,10 @@ class ValidationCache:
         """A file's content if this user's tool wrote it (its signature checked before pickle reads a byte)."""
         assert self.path is not None
         key = signing_key()
-        if key is None:
+        if key is None or not trusted_folder(self.path):
             return None
-        try:
-            data = (self.path / name).read_bytes()
-        except OSError:
+        data = read_plain_file(self.path / name)
+        if data is None:
             return None
         signature, content = data[len(_SIGNED):len(_SIGNED) + 32], data[len(_SIGNED) + 32:]
         if not data.startswith(_SIGNED) or not hmac.compare_digest(signature, _signature(key, name, content)):
@@ -252,6 +276,8 @@ class ValidationCache:
 
     def _save(self, every_quote_checked: bool) -> None:
         assert self.path is not None
+        if not trusted_folder(self.path):
+            raise OSError(f"{self.path} or the folder above it is a symbolic link")
         self.path.mkdir(parents=True, exist_ok=True)
         hits = self._hits
         every_record_used = len(hits) == len(self.records)  # else some file was deleted or changed
@@ -286,6 +312,10 @@ BRIEF_PATH = Path(".cache/brief")
 """Where :class:`SignedFiles` keeps the printable brief's PDF between builds."""
 
 
+_STORED_NAME = re.compile(r"[0-9a-f]{64}\.[a-z]{1,5}")
+"""The names :class:`SignedFiles` are given: a sha256 and a suffix."""
+
+
 class SignedFiles:
     """Outputs that cost seconds to remake and are a pure function of their name (a hash of what they are made
     from): the printable brief's PDF, which WeasyPrint lays out in a second or more while most edits leave it
@@ -298,12 +328,13 @@ class SignedFiles:
         self.keep = keep
 
     def get(self, name: str) -> bytes | None:
+        if not _STORED_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a sha256 with a suffix")
         key = signing_key()
-        if self.folder is None or key is None:
+        if self.folder is None or key is None or not trusted_folder(self.folder):
             return None
-        try:
-            data = (self.folder / name).read_bytes()
-        except OSError:
+        data = read_plain_file(self.folder / name)
+        if data is None:
             return None
         signature, content = data[len(_SIGNED):len(_SIGNED) + 32], data[len(_SIGNED) + 32:]
         if not data.startswith(_SIGNED) or not hmac.compare_digest(signature, _signature(key, name, content)):
@@ -312,7 +343,7 @@ class SignedFiles:
 
     def put(self, name: str, content: bytes) -> None:
         key = signing_key()
-        if self.folder is None or key is None:
+        if self.folder is None or key is None or not trusted_folder(self.folder):
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -324,9 +355,10 @@ class SignedFiles:
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
-            kept = sorted((p for p in self.folder.iterdir() if not p.name.startswith(".")),
-                          key=lambda p: p.stat().st_mtime_ns, reverse=True)
-            for old in kept[self.keep:]:
+            # Only files of the names this store writes, and only regular ones, are ever removed.
+            ours = [(entry.lstat().st_mtime_ns, entry) for entry in self.folder.iterdir()
+                    if _STORED_NAME.fullmatch(entry.name) and stat.S_ISREG(entry.lstat().st_mode)]
+            for _, old in sorted(ours, reverse=True)[self.keep:]:
                 old.unlink(missing_ok=True)
         except OSError:
             return

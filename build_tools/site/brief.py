@@ -17,6 +17,7 @@ import datetime as _dt
 import hashlib
 from functools import cache
 from importlib import metadata
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -123,14 +124,19 @@ def _reference(citations: Citations, source: Source) -> Markup:
     return reference_html(citations.reference(source), addresses)
 
 
+_LAYOUT_CODE = (*(metadata.version(name) for name in ("weasyprint", "pydyf", "fonttools", "tinycss2")),
+                (Path(__file__).parent / "pdf.py").read_text(encoding="utf-8"))
+"""What lays a brief out besides its page and stylesheet, part of the name it is kept under: the libraries'
+versions and the code that calls them (the fonts installed are not: after changing them, empty ``.cache/brief``)."""
+
+
 def brief_pdf(graph: Graph, info: SiteInfo, citations: Citations | None = None,
               store: SignedFiles | None = None) -> bytes:
     """The brief as a PDF (A4, numbered pages, selectable text). With ``store``, a PDF made earlier from the same
     page, stylesheet and WeasyPrint is taken from it instead of laid out again (a second or more, and 0.4 s to
     import WeasyPrint)."""
     page, stylesheet = brief_html(graph, info, citations), STYLESHEET.read_text(encoding="utf-8")
-    name = hashlib.sha256("\0".join((metadata.version("weasyprint"), stylesheet, page)).encode()).hexdigest()
-    name += ".pdf"
+    name = hashlib.sha256("\0".join((*_LAYOUT_CODE, stylesheet, page)).encode()).hexdigest() + ".pdf"
     kept = store.get(name) if store is not None else None
     if kept is not None:
         return kept
