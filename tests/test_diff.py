@@ -251,6 +251,28 @@ def test_a_record_that_does_not_parse_is_reported_unreadable_not_removed(history
     assert "### Added" not in out and "### New contradictions" not in out
 
 
+def test_an_unreadable_files_name_is_shown_as_text_not_markup_or_a_command(history, capsys, monkeypatch):
+    """The id of an unreadable record is only its file's name, which a pull request chooses: a backtick, a new
+    line, a mention or a CI command in it stays text; a name that is not UTF-8 is shown, not a traceback."""
+    hostile = "y`\n::error::pwn @octo-org <img src=x>"
+    (history.evidence / "claims" / f"{hostile}.yaml").write_text("", encoding="utf-8")
+    (history.evidence / "claims").joinpath(b"x\xff.yaml".decode("utf-8", "surrogateescape")).write_text(
+        "id: [", encoding="utf-8")
+    commit(history.root, "2026-03-02", "Hostile names")
+    code, out, _ = _run(history.root, "HEAD~1", "HEAD", "--format", "markdown", capsys=capsys,
+                        monkeypatch=monkeypatch)
+    assert code == 0
+    listed = out[out.index("### Unreadable records"):]
+    assert "@octo-org" not in listed and "<img" not in listed and "\n::error" not in listed
+    assert all(not line.startswith("::") for line in out.splitlines())
+    code, out, _ = _run(history.root, "HEAD~1", "HEAD", capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 0 and all(not line.lstrip().startswith("::") for line in out.splitlines())
+    assert "x\\udcff" in out  # the byte that is not UTF-8, shown as an escape
+    out_file = history.root / "diff.json"
+    assert _run(history.root, "HEAD~1", "HEAD", "--format", "json", "--out", str(out_file), capsys=capsys,
+                monkeypatch=monkeypatch)[0] == 0
+
+
 @pytest.mark.parametrize("revision", ["no-such-branch", "--output=/tmp/x", "head:evidence", ""])
 def test_a_commit_that_cannot_be_read_is_one_line_and_exit_2(history, capsys, monkeypatch, revision):
     code, out, err = _run(history.root, "--", revision, capsys=capsys, monkeypatch=monkeypatch)

@@ -312,7 +312,8 @@ def _diff(args: argparse.Namespace) -> int:
         return 2
     result = diff_evidence(old, new, renames)
     render = {"text": diff_report.to_text, "markdown": diff_report.to_markdown, "json": diff_report.to_json}
-    output = render[args.format](result)
+    # A file name that is not UTF-8 is held with lone surrogates, which no UTF-8 output can write: as escapes.
+    output = render[args.format](result).encode("utf-8", "backslashreplace").decode("utf-8")
     if args.out is None:
         sys.stdout.write(output)
         return 0

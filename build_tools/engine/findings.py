@@ -14,9 +14,10 @@ class Severity(StrEnum):
     warning = "warning"
 
 
-_UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 """Control, format and direction characters: record text (and file names) may carry them, and a terminal or a CI
-runner would act on them (colours, cursor moves, reordered text)."""
+runner would act on them (colours, cursor moves, reordered text); and the lone surrogates that stand for the bytes
+of a file name that is not UTF-8, which no UTF-8 output can write."""
 _COMMAND = re.compile(r"^(\s*):(?=:)")
 """A line that a CI runner would read as a command (GitHub Actions: ``::error …``, ``::add-mask::``)."""
 

@@ -23,6 +23,7 @@ from dataclasses import asdict
 
 from build_tools.engine.evidence_diff import Change, Entry, EvidenceDiff, Move, Side
 from build_tools.engine.findings import printable
+from build_tools.engine.model import ID_PATTERN
 
 MARKER = "<!-- evidence-diff -->"
 """The first line of the pull-request comment: the workflow finds the comment to update by it."""
@@ -36,6 +37,12 @@ strikethrough, maths); record text never starts a line, and its new lines are sh
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _PING = re.compile(r"(@(?=[\w-])|#(?=\d))")
 """A mention (``@name``, ``@org/team``) or an issue reference (``#12``, ``owner/repo#12``)."""
+
+
+def _file_id(record_id: str) -> str:
+    """The id of an unreadable record, which is only its file's name (never checked against the id pattern): as
+    code when it is a well-formed id, else as any other text (a name may hold backticks, new lines, mentions)."""
+    return f"`{record_id}`" if re.fullmatch(ID_PATTERN, record_id) else md(record_id)
 
 
 def md(text: str | None) -> str:
@@ -90,7 +97,7 @@ def to_markdown(diff: EvidenceDiff, limit: int = COMMENT_LIMIT) -> str:
         for u in diff.unreadable:
             problems = "; ".join(f"{md(p.message)} (`{p.code}`{f', line {p.line}' if p.line else ''})"
                                  for p in u.problems)
-            lines.append(f"- {u.side}: {u.kind} `{u.id}` ({md(u.file)}): {problems}")
+            lines.append(f"- {u.side}: {u.kind} {_file_id(u.id)} ({md(u.file)}): {problems}")
     if diff.contradictions:
         lines += ["", "### New contradictions", ""]
         for c in diff.contradictions:
@@ -163,7 +170,7 @@ def to_text(diff: EvidenceDiff) -> str:
     if diff.unreadable:
         lines += ["", "Unreadable records:"]
         for u in diff.unreadable:
-            lines.append(f"  {u.side}: {u.kind} {u.id} ({p(u.file)})")
+            lines.append(f"  {u.side}: {u.kind} {p(u.id)} ({p(u.file)})")
             lines += [f"    {f'line {x.line}: ' if x.line else ''}{p(x.message)} [{x.code}]" for x in u.problems]
     if diff.contradictions:
         lines += ["", "New contradictions:"]
