@@ -111,3 +111,19 @@ def test_the_feed_says_how_a_claims_certainty_moved_that_day(storied):
     content = {entry.title[:10]: entry.content[0].value for entry in feed.entries}
     assert "certainty moderate → low" in content["2026-02-10"]
     assert "certainty" not in content["2026-03-01"]  # reworded only
+
+
+def test_a_claim_renamed_but_not_committed_keeps_its_story(storied):
+    """Renamed in the working tree, with the old id as an alias, the claim's page still tells its story."""
+    root = storied.evidence / "claims"
+    text = (root / "boards-freer.yaml").read_text(encoding="utf-8")
+    (root / "boards-freer.yaml").unlink()
+    renamed = text.replace("id: boards-freer\naliases: [", "id: boards-are-freer\naliases: [boards-freer, ")
+    (root / "boards-are-freer.yaml").write_text(renamed, encoding="utf-8")
+    for path in storied.evidence.rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("[effect-unknown, boards-freer]", "[effect-unknown, boards-are-freer]"),
+                        encoding="utf-8")
+    history = with_claim_stories(storied.evidence, read_history(storied.evidence))
+    pages = render_pages(build_graph(load_evidence(storied.evidence)), history=history)
+    assert "How this claim has changed (4 changes)" in pages["claims/boards-are-freer.md"].body

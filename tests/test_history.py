@@ -180,3 +180,16 @@ def test_a_busy_day_is_capped_and_counted(valid_project):
     page = render_pages(build_graph(load_evidence(valid_project.evidence)), history=history)["changelog.md"].body
     assert page.count("<li><strong>Added</strong> claim") == CHANGELOG_LINES_PER_DATE
     assert "<li>And 25 claims added, 1 theme added.</li>" in page
+
+
+def test_a_record_moved_and_rewritten_in_one_commit_is_changed_not_removed():
+    """git lists such a move as an addition and a deletion, in path order, so the addition can come first."""
+    moved = build_history([
+        RawCommit("b" * 40, datetime.date(2026, 2, 1), "Move into a folder",
+                  (FileChange("A", "claims/sub/x.yaml"), FileChange("D", "claims/x.yaml"))),
+        RawCommit("a" * 40, datetime.date(2026, 1, 1), "Add", (FileChange("A", "claims/x.yaml"),)),
+    ])
+    assert [(c.action, c.now, c.path) for c in moved.commits[0].changes] == [
+        (Action.changed, "x", "claims/sub/x.yaml")]
+    life = moved.records[("claim", "x")]
+    assert (life.first_added, life.last_changed) == (datetime.date(2026, 1, 1), datetime.date(2026, 2, 1))

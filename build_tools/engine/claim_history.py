@@ -41,7 +41,9 @@ def _claim_versions(history: History) -> list[tuple[str, str, tuple[int, int]]]:
     for index in range(len(history.commits) - 1, -1, -1):
         commit = history.commits[index]
         for number, change in enumerate(commit.changes):
-            if change.kind == "claim" and change.now is not None and change.path and change.action != Action.removed:
+            # A name with a line break would be two names to git cat-file --batch: such a version is not read.
+            if (change.kind == "claim" and change.now is not None and change.path and change.action != Action.removed
+                    and "\n" not in change.path and "\r" not in change.path):
                 versions.append((commit.sha, change.path, (index, number)))
     return versions
 

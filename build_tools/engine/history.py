@@ -299,7 +299,7 @@ def build_history(raw: list[RawCommit]) -> History:
                     lives[key] = _Life(None, None, None, key[1])
             continue
         done: list[_Done] = []
-        for change in commit.files:
+        for change in _moves_within_kind(commit.files):
             done.extend(_apply(change, commit, lives))
         pending.append((commit, done))
     commits = tuple(
@@ -313,6 +313,18 @@ def build_history(raw: list[RawCommit]) -> History:
         note = (f"the history is incomplete: this copy of the repository is a shallow clone whose history stops at "
                 f"{cut.isoformat()}")
     return History(True, note, commits, records, cut is not None, cut)
+
+
+def _moves_within_kind(files: tuple[FileChange, ...]) -> list[FileChange]:
+    """A record file moved (into a subfolder of its kind, say) and edited so much that git lists an addition and
+    a deletion of the same id, in path order (the addition may come first): one change of that record."""
+    added = {record_of(f.path): f for f in files if f.status == "A"}
+    deleted = {record_of(f.path) for f in files if f.status == "D"}
+    moved = {key for key in added.keys() & deleted if key is not None}
+    if not moved:
+        return list(files)
+    return [FileChange("M", f.path) if f.status == "A" and record_of(f.path) in moved else f
+            for f in files if not (f.status == "D" and record_of(f.path) in moved)]
 
 
 def _apply(change: FileChange, commit: RawCommit, lives: dict[tuple[str, str], _Life]) -> Iterator[_Done]:

@@ -216,10 +216,11 @@ def iter_blobs(repo: Repository, specs: list[str], limit: int = MAX_FILE_BYTES) 
     writer.start()
     try:
         for _ in specs:
-            header = process.stdout.readline().split()
-            if len(header) == 2 and header[1] == b"missing":
+            line = process.stdout.readline()
+            if line.rstrip(b"\n").endswith(b" missing"):  # "<name> missing": the name may hold spaces
                 yield None
                 continue
+            header = line.split()
             if len(header) != 3:
                 raise RevisionError(f"git cat-file: unexpected answer {b' '.join(header)[:80]!r}")
             size = int(header[2])

@@ -57,7 +57,9 @@ class Changelog:
     def claim_story(self, context: Any, record: Record) -> Markup:
         """A claim's history, newest first, folded under its "last updated" line: when it was added, each move of
         its certainty or key message (with the commit's date and subject), its renames. Empty without one."""
-        events = self.history.claim_stories.get(record.id, ())
+        stories = self.history.claim_stories
+        # under a former id while a rename is not committed yet (as last_updated finds it)
+        events = next((stories[i] for i in (record.id, *record.aliases) if i in stories), ())
         if not events:
             return Markup("")
         changelog = href(context["page_url"], page_url(CHANGELOG, self.info.directory_urls))
