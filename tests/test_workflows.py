@@ -260,3 +260,15 @@ def test_pre_commit_catches_a_wrong_quote_and_bad_yaml(hooked_repo):
     assert "effect-unknown.yaml:" in result.stdout and "quote-not-found" in result.stdout
     assert "field 'title' appears twice" in result.stdout  # our validator
     assert "key-duplicates" in result.stdout  # yamllint
+
+
+def test_the_archive_that_ci_checks_out_is_ignored_by_git():
+    """CI checks the archive out into `archive/`: ignored, it is never committed by mistake, and a build does not
+    call its tree changed (which the home page's "how to cite this version" would then say)."""
+    paths = {step["with"]["path"] for path in WORKFLOWS.glob("*.yml") for step in _steps(_workflow(path.name))
+             if step.get("with", {}).get("repository") and "path" in step.get("with", {})}
+    assert paths, "no workflow checks out the archive"
+    for path in paths:
+        result = subprocess.run(["git", "check-ignore", "-q", "--no-index", f"{path}/sources/text.txt"], cwd=ROOT,
+                                check=False)
+        assert result.returncode == 0, f"{path}/ is not ignored by .gitignore"
