@@ -128,6 +128,39 @@ def read_plain_file(path: Path, limit: int = MAX_CACHE_FILE) -> bytes | None:
         return file.read(limit)
 
 
+def read_signed(folder: Path, name: str) -> bytes | None:
+    """The content of ``folder/name`` when this user's tool wrote it: signed with this user's key, in a folder that
+    is no link, a regular file; None otherwise (never read further, never unpickled)."""
+    key = signing_key()
+    if key is None or not trusted_folder(folder):
+        return None
+    data = read_plain_file(folder / name)
+    if data is None:
+        return None
+    signature, content = data[len(_SIGNED):len(_SIGNED) + 32], data[len(_SIGNED) + 32:]
+    if not data.startswith(_SIGNED) or not hmac.compare_digest(signature, _signature(key, name, content)):
+        return None  # written by other code, or by someone else
+    return content
+
+
+def write_signed(folder: Path, name: str, content: bytes) -> bool:
+    """Write ``content`` to ``folder/name`` atomically, signed with this user's key; False when there is no key
+    (a cache nobody could trust is not written) or the folder is a link. Raises OSError when it cannot be written."""
+    key = signing_key()
+    if key is None or not trusted_folder(folder):
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(_SIGNED + _signature(key, name, content) + content)
+        os.replace(temporary, folder / name)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True
+
+
 def shard_of(key: FileKey) -> int:
     """The shard file that keeps the record of this file."""
     return zlib.crc32(key[0].encode("utf-8")) % SHARDS
@@ -178,15 +211,9 @@ class ValidationCache:
     def _read(self, name: str) -> Any:
         """A file's content if this user's tool wrote it (its signature checked before pickle reads a byte)."""
         assert self.path is not None
-        key = signing_key()
-        if key is None or not trusted_folder(self.path):
+        content = read_signed(self.path, name)
+        if content is None:
             return None
-        data = read_plain_file(self.path / name)
-        if data is None:
-            return None
-        signature, content = data[len(_SIGNED):len(_SIGNED) + 32], data[len(_SIGNED) + 32:]
-        if not data.startswith(_SIGNED) or not hmac.compare_digest(signature, _signature(key, name, content)):
-            return None  # written by other code, or by someone else: never unpickled
         try:
             version, value = pickle.loads(content)
         except Exception:  # a file of an older format: start afresh
@@ -278,7 +305,6 @@ class ValidationCache:
         assert self.path is not None
         if not trusted_folder(self.path):
             raise OSError(f"{self.path} or the folder above it is a symbolic link")
-        self.path.mkdir(parents=True, exist_ok=True)
         hits = self._hits
         every_record_used = len(hits) == len(self.records)  # else some file was deleted or changed
         for shard, (on_file, new) in enumerate(zip(self._on_file, self._new, strict=True)):
@@ -295,17 +321,7 @@ class ValidationCache:
 
     def _write(self, name: str, content: bytes) -> None:
         assert self.path is not None
-        key = signing_key()
-        if key is None:
-            return  # a cache nobody could trust is not written
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=self.path)
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(_SIGNED + _signature(key, name, content) + content)
-            os.replace(temporary, self.path / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_signed(self.path, name, content)
 
 
 BRIEF_PATH = Path(".cache/brief")
@@ -330,31 +346,14 @@ class SignedFiles:
     def get(self, name: str) -> bytes | None:
         if not _STORED_NAME.fullmatch(name):
             raise ValueError(f"{name!r} is not a sha256 with a suffix")
-        key = signing_key()
-        if self.folder is None or key is None or not trusted_folder(self.folder):
-            return None
-        data = read_plain_file(self.folder / name)
-        if data is None:
-            return None
-        signature, content = data[len(_SIGNED):len(_SIGNED) + 32], data[len(_SIGNED) + 32:]
-        if not data.startswith(_SIGNED) or not hmac.compare_digest(signature, _signature(key, name, content)):
-            return None
-        return content
+        return read_signed(self.folder, name) if self.folder is not None else None
 
     def put(self, name: str, content: bytes) -> None:
-        key = signing_key()
-        if self.folder is None or key is None or not trusted_folder(self.folder):
+        if self.folder is None:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=self.folder)
-            try:
-                with os.fdopen(descriptor, "wb") as file:
-                    file.write(_SIGNED + _signature(key, name, content) + content)
-                os.replace(temporary, self.folder / name)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            if not write_signed(self.folder, name, content):
+                return
             # Only files of the names this store writes, and only regular ones, are ever removed.
             ours = [(entry.lstat().st_mtime_ns, entry) for entry in self.folder.iterdir()
                     if _STORED_NAME.fullmatch(entry.name) and stat.S_ISREG(entry.lstat().st_mode)]
