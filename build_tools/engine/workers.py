@@ -115,6 +115,11 @@ class Background:
                 self._process = None
             sending.close()  # the child's end: the child holds its own copy
 
+    @property
+    def running(self) -> bool:
+        """Whether a forked process does the work (else :meth:`result` will do it here)."""
+        return self._process is not None
+
     def result(self) -> Result:
         if self._process is not None:
             process, self._process = self._process, None

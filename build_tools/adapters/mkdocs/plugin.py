@@ -21,13 +21,14 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from build_tools.adapters.includes import archived_copies, link_out_of, refused_include, snippet_names
 from build_tools.adapters.mkdocs import search
 from build_tools.adapters.mkdocs.pages import RenderedPage
+from build_tools.adapters.mkdocs.parallel import PageBuilders
 from build_tools.adapters.mkdocs.serve import BrokenRecords, DirtyServe, ServeBrief, templates_stamp
 from build_tools.adapters.mkdocs.staging import StagedSite
 from build_tools.adapters.project import merge_redirects
@@ -109,6 +110,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.archive: Path | None = None
         self.pagefind = False  # Material's search box answered from a Pagefind index (search.py)
         self.indexes: search.PagefindIndexes | None = None
+        self.builders = PageBuilders()
+        self.nav: Any = None
 
     def _root(self, config: MkDocsConfig) -> Path:
         return Path(config.config_file_path or ".").resolve().parent
@@ -209,8 +212,6 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 files.append(File.generated(config, uri, abs_src_path=str(source)))
             language = (self._search_settings(config)["lang"] or ["en"])[0]
             self.indexes = search.PagefindIndexes(Path(config.site_dir), language)
-            self.indexes.add_records([search_entry(file.page.url, file.page.generated) for file in files
-                                      if isinstance(file.page, RenderedPage) and file.page.generated.search])
         return files
 
     @staticmethod
@@ -294,12 +295,31 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.xref_errors += errors
         return resolved
 
-    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+    def _check_xrefs(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         if self.xref_errors:
             errors, self.xref_errors = self.xref_errors, []
             raise PluginError("unknown cross-references:\n" + "\n".join(errors)
                               + "\nuse [](kind:id) with the id of an existing record")
         return env
+
+    # Last, once every plugin has had the pages and the environment: workers are forked with them as they are.
+    @event_priority(-100)
+    def _start_building(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """Fork the workers that build a share of the record pages (:mod:`.parallel`); then start Pagefind's
+        thread (no worker can be forked once a thread runs), which indexes the record pages meanwhile."""
+        env = self.builders.start(env, config, files, self.nav, self.dirty) if self.nav is not None else env
+        if self.indexes is not None:
+            self.indexes.add_records([search_entry(file.page.url, file.page.generated) for file in files
+                                      if isinstance(file.page, RenderedPage) and file.page.generated.search])
+        return env
+
+    on_env = CombinedEvent(_check_xrefs, _start_building)
+
+    # Last, so that every other plugin's navigation is the one the workers build their pages with.
+    @event_priority(-100)
+    def on_nav(self, nav: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        self.nav = nav
+        return nav
 
     def on_page_context(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
         """Index a generated page for search: the record's own words and quotes, one entry for the page.
@@ -347,9 +367,14 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             output_content = search.point_at_worker(output_content, template_name)
         return add_rel(output_content)  # 404.html
 
+    # First: every page is written before any other plugin's post_build reads the site.
+    @event_priority(100)
+    def _pages_built(self, *, config: MkDocsConfig) -> None:
+        self.builders.finish()
+
     # After Material's search plugin has written its index: it is replaced by Pagefind's.
     @event_priority(-100)
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    def _finish_search(self, *, config: MkDocsConfig) -> None:
         entries = self._search_entries(config) if self.pagefind else None
         if entries is not None and self.indexes is not None:
             started = time.perf_counter()
@@ -360,7 +385,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         if self.site:
             self.site.complete = True  # strict mode may still abort the build after this event
 
+    on_post_build = CombinedEvent(_pages_built, _finish_search)
+
     def on_build_error(self, *, error: Exception) -> None:
+        self.builders.stop()
         if self.indexes is not None:
             self.indexes.stop()
         if self.site:
