@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import ARCHIVE_TEXT, Project, build, html, run_cli, write_site_base
 
 from build_tools.engine import quotes
@@ -50,9 +52,9 @@ def test_the_minimum_is_the_projects_to_set(valid_project):
     _set_quote(valid_project, "the centre", "supports")
     assert _codes(valid_project, "quote-too-short", Method(quotes=QuoteRules(min_words=2))) == []
     assert len(_codes(valid_project, "quote-too-short", Method(quotes=QuoteRules(min_words=3)))) == 1
-    for settings in ({"min_words": 0}, {"min": 3}, "3"):
+    for option in ({"min_words": 0}, {"min": 3}, "3"):
         with pytest.raises(MethodError, match="quotes:"):
-            QuoteRules.from_settings(settings)
+            QuoteRules.from_settings(option)
 
 
 def test_a_leading_or_trailing_elision_still_passes(valid_project):
@@ -297,3 +299,12 @@ def test_deeply_nested_yaml_is_a_finding_never_a_recursion_error(valid_project, 
     if depth > 1000:  # libyaml's limit
         assert findings[0].code == "yaml-syntax" and "nesting depth" in findings[0].message
         assert findings[0].hint.startswith("a record is a few levels deep at most")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab_9 .…-,’é\u200b[]\n")), max_size=40), st.integers(1, 4))
+def test_words_in_each_part_are_counted_as_words_are_found(quote, at_most):
+    from build_tools.engine.validate import _WORD, part_word_counts
+
+    assert part_word_counts(quote, at_most) == [min(len(_WORD.findall(part)), at_most)
+                                               for part in quotes.elision_parts(quote)]
