@@ -121,3 +121,19 @@ def test_a_small_site_or_one_that_turns_workers_off_is_built_in_one_process(tmp_
     result = build(project)
     assert result.returncode == 0, result.stderr
     assert {tuple(who) for who in _built_by(project).values()} == {("main",)}
+
+
+def test_when_no_worker_can_be_forked_every_page_is_built_here_once(tmp_path):
+    project = _project(tmp_path)
+    hooks = project.root / "hooks.py"
+    hooks.write_text(hooks.read_text(encoding="utf-8") + textwrap.dedent("""
+        import multiprocessing.process
+
+        def _refuse(process):
+            raise OSError("fork refused")  # as when the system has no memory or processes left
+
+        multiprocessing.process.BaseProcess.start = _refuse
+        """), encoding="utf-8")
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    assert {tuple(who) for who in _built_by(project).values()} == {("main",)}

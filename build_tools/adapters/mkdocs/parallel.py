@@ -1,12 +1,13 @@
-"""Record pages put into the theme by forked worker processes, while MkDocs puts in the others.
+"""Generated pages put into the theme by forked worker processes, while MkDocs puts in the others.
 
 MkDocs builds pages one after another: the theme's template around each page's HTML, then every plugin's
-``on_post_page``, about 2 ms a page with Material, on one CPU: half of a build. Once every page has been read and
-rendered (``on_env``), a process forked per other CPU builds a share of the record pages with the engine's own
-page step (``_build_page`` of MkDocs or ProperDocs, called exactly as their build calls it), while this process
-builds the rest. This process still goes through each worker's pages in its own loop, so that every plugin sees
-every page, but with a template that renders nothing: MkDocs writes no file for an empty page (the worker writes
-it) and says so at INFO, which is filtered out for those pages only.
+``on_post_page``, about 2 ms a page with Material, on one CPU: half of a build. Once every page has been read
+and rendered (``on_env``), a process forked per other CPU builds a share of the generated pages (records, lists,
+maps) with the engine's own page step (``_build_page`` of MkDocs or ProperDocs, called as their build calls it),
+while this process builds the rest. This process still goes through each worker's pages in its own loop, so that
+every plugin sees every page, but with a template that renders nothing: MkDocs writes no file for an empty page
+(the worker writes it) and says so at INFO, which is filtered out for those pages only. A plugin that gathers
+what pages hold in ``on_post_page`` sees those pages empty: ``page_workers: false`` turns workers off.
 
 What a worker logs is sent back and logged here, so that strict mode counts its warnings; an error in a worker
 fails the build as it would have here. Where workers cannot be forked (one CPU, ``serve``'s threads, no
@@ -36,14 +37,14 @@ from build_tools.engine import workers
 BUILT_ELSEWHERE = "evidence/built-by-a-worker.html"
 """The template this process renders a worker's page with: nothing."""
 MIN_PAGES = 200
-"""Fewer record pages than this are built here: forking would cost more than it saves."""
+"""Fewer generated pages than this are built here: forking would cost more than it saves."""
 MAIN_SHARE = 0.5
-"""This process's share of the record pages when there are two processes: it also builds the hand-written
+"""This process's share of the generated pages when there are two processes: it also builds the hand-written
 pages and the lists, copies the static files, and goes through the workers' pages in its loop."""
 
 
 class PageBuilders:
-    """The worker processes building record pages during one build."""
+    """The worker processes building generated pages during one build."""
 
     def __init__(self) -> None:
         self._builders: list[workers.Background] = []
@@ -52,7 +53,7 @@ class PageBuilders:
 
     def start(self, env: jinja2.Environment, config: MkDocsConfig, files: Files, nav: Navigation,
               dirty: bool) -> jinja2.Environment:
-        """Fork the workers, give each its share of the record pages, and leave this process the rest."""
+        """Fork the workers, give each its share of the generated pages, and leave this process the rest."""
         engine = importlib.import_module("mkdocs.commands.build")  # ProperDocs answers for mkdocs.* with its own
         build_page = getattr(engine, "_build_page", None)
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
@@ -65,9 +66,9 @@ class PageBuilders:
             templates = [page.meta.get("template") for page in share]
             builder = workers.Background(_build_pages, (build_page, share, templates, config, doc_files, nav, env,
                                                         dirty))
-            self._builders.append(builder)
             if not builder.running:  # not forked: its pages are built here, in the loop
                 continue
+            self._builders.append(builder)
             for page in share:
                 page.meta["template"] = BUILT_ELSEWHERE
                 self._skipped.add(f"Page skipped: '{page.file.src_uri}'. Generated empty output.")
