@@ -659,11 +659,11 @@ def _check_recommendations(graph: Graph) -> list[Finding]:
     for recommendation in graph.recommendations.values():
         seen: dict[str, int] = {}
         for index, maker in enumerate(recommendation.made_by):
-            where = _at(recommendation, "made_by", index)
             folded = _folded(maker)
             if folded in seen:
                 findings.append(error(
-                    "duplicate-maker", f"'{maker}' is named twice in made_by (also entry {seen[folded] + 1})", *where,
+                    "duplicate-maker", f"'{maker}' is named twice in made_by (also entry {seen[folded] + 1})",
+                    *_at(recommendation, "made_by", index),
                     hint="name each organisation or person once: remove this entry"))
                 continue
             seen[folded] = index
@@ -671,7 +671,7 @@ def _check_recommendations(graph: Graph) -> list[Finding]:
             if source is not None:
                 findings.append(warning(
                     "maker-is-title", f"made_by names the document '{source.title}', not who makes the "
-                    "recommendation", *where,
+                    "recommendation", *_at(recommendation, "made_by", index),
                     hint="name the organisation or person that makes it, as the source names them (its authors, or "
                          "the body whose report it is); the document goes under made_in. If an organisation's name "
                          "is the same as the document's title, keep it and say so in the pull request"))
