@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -169,6 +170,59 @@ def test_the_evidence_diff_is_made_by_this_repositorys_code_and_posted_by_a_job_
     assert MARKER in post and '.user.login == "github-actions[bot]"' in post
     assert "--input body.json" in post and "--method PATCH" in post and "--method POST" in post
     assert "${{" not in runs + post  # event data reaches the scripts through env only
+    # It also runs when the diff failed, to say so; not when a newer push cancelled the run.
+    assert comment["if"] == "${{ !cancelled() }}"
+    download = next(s for s in comment["steps"] if s.get("uses", "").startswith("actions/download-artifact@"))
+    assert download["if"] == "needs.diff.result == 'success'"
+
+
+FAKE_GH = r"""#!/bin/bash
+all="$*"
+printf '%s\n' "${all//$'\n'/ }" >> "$GH_LOG"  # one line a call
+previous=""
+for argument in "$@"; do
+    if [ "$argument" = --paginate ]; then printf '%b' "$FAKE_COMMENTS"; fi
+    if [ "$previous" = --input ]; then cp "$argument" "$GH_BODY"; fi
+    previous="$argument"
+done
+"""
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (.ci/run installs it)")
+@pytest.mark.parametrize(("result", "comments"), [("success", "123\n456"), ("success", ""), ("failure", "123"),
+                                                  ("failure", "")])
+def test_the_comment_job_posts_the_diff_or_says_it_failed_and_updates_its_own_comment(tmp_path, result, comments):
+    """The comment job's script, run by bash with the runner's jq and a stand-in for gh that records its calls."""
+    step = next(s for s in _workflow("evidence-diff.yml")["jobs"]["comment"]["steps"] if "run" in s)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "gh").write_text(FAKE_GH, encoding="utf-8")
+    (tmp_path / "bin" / "gh").chmod(0o755)
+    diff = f"{MARKER}\n## Evidence diff\n\nclaim `a` moved from **high** to **low** \"quoted\" $HOME `x`\n"
+    if result == "success":
+        (tmp_path / "evidence-diff").mkdir()
+        (tmp_path / "evidence-diff" / "evidence-diff.md").write_text(diff, encoding="utf-8")
+    sha = "0123456789abcdef" * 2 + "01234567"
+    env = {**{k: v for k, v in step["env"].items() if not str(v).startswith("${{")},
+           "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "GH_TOKEN": "t", "REPOSITORY": "owner/repo", "NUMBER": "7",
+           "DIFF_RESULT": result, "HEAD_SHA": sha, "RUN_URL": "https://github.com/owner/repo/actions/runs/99",
+           "GH_LOG": str(tmp_path / "gh.log"), "GH_BODY": str(tmp_path / "sent.json"), "FAKE_COMMENTS": comments}
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    calls = (tmp_path / "gh.log").read_text(encoding="utf-8").splitlines()
+    assert calls[0].startswith("api --paginate repos/owner/repo/issues/7/comments")
+    if comments:
+        assert calls[1] == "api --method PATCH repos/owner/repo/issues/comments/123 --input body.json"
+    else:
+        assert calls[1] == "api --method POST repos/owner/repo/issues/7/comments --input body.json"
+    body = json.loads((tmp_path / "sent.json").read_text(encoding="utf-8"))["body"]
+    if result == "success":
+        assert body == diff
+    else:
+        assert body.startswith(f"{MARKER}\n## Evidence diff\n")
+        assert f"commit {sha[:12]} could not be made" in body
+        assert "(https://github.com/owner/repo/actions/runs/99)" in body
+        assert "earlier commit" in body
 
 
 def test_main_is_checked_then_deployed_to_pages_with_least_privilege():
