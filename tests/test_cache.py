@@ -190,3 +190,21 @@ def test_the_cli_uses_the_cache_unless_told_not_to(valid_project, monkeypatch):
     assert parsed == []
     assert main(["validate", "--archive", "archive", "--no-cache"]) == 0
     assert len(parsed) == sum(1 for _ in valid_project.evidence.rglob("*.yaml"))
+
+
+def test_records_read_from_the_cache_behave_as_models_and_share_no_state(valid_project, cache_dir):
+    """Models that set the same fields share one fields set in the cache; pydantic still treats them as its own."""
+    run(valid_project.evidence, valid_project.archive, cache=cache_dir)
+    claims = list(run(valid_project.evidence, valid_project.archive, cache=cache_dir).graph.claims.values())
+    fresh = list(run(valid_project.evidence, valid_project.archive).graph.claims.values())
+    assert [c.model_dump() for c in claims] == [c.model_dump() for c in fresh]
+    claim, other = claims[0], pickle.loads(pickle.dumps(claims[0]))
+    assert claim.model_dump(exclude_unset=True) == fresh[0].model_dump(exclude_unset=True)
+    copy = claim.model_copy(update={"statement": "Changed."})
+    assert copy.statement == "Changed." and claim.statement == fresh[0].statement
+    assert claim.model_fields_set == other.model_fields_set == fresh[0].model_fields_set
+    judgements = [j for c in claims for _, _, j in c.assessment.components()]
+    assert len({id(j.model_fields_set) for j in judgements}) < len(judgements), "one set for the same fields"
+    with pytest.raises(Exception, match="frozen"):
+        claim.statement = "Changed."  # type: ignore[misc]
+    assert claim.model_fields_set == fresh[0].model_fields_set

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from support import ARCHIVE_TEXT, Project, build, html, run_cli, write_site_base
 
@@ -302,6 +302,8 @@ def test_deeply_nested_yaml_is_a_finding_never_a_recursion_error(valid_project, 
 
 
 @settings(max_examples=400, deadline=None)
+@example("a b [. . .] c", 3)
+@example("the centre [ \u2026 ] supports", 2)
 @given(st.text(alphabet=st.sampled_from(list("ab_9 .…-,’é\u200b[]\n")), max_size=40), st.integers(1, 4))
 def test_words_in_each_part_are_counted_as_words_are_found(quote, at_most):
     from build_tools.engine.validate import _WORD, part_word_counts

@@ -17,7 +17,7 @@ from build_tools.adapters.mkdocs import parallel
 from build_tools.engine import workers
 
 parallel.MIN_PAGES = {min_pages}
-workers.worker_count = lambda: 2
+workers.worker_count = lambda: {processes}
 MAIN = os.getpid()
 LOG = logging.getLogger("mkdocs.hooks.test")
 
@@ -30,11 +30,11 @@ def on_post_page(output, page, config):
 """
 
 
-def _project(root: Path, *, min_pages: int = 1, extra: str = "") -> Project:
+def _project(root: Path, *, min_pages: int = 1, extra: str = "", processes: int = 2) -> Project:
     project = Project(root)
     write_site_base(project)
-    (root / "hooks.py").write_text(HOOKS.format(min_pages=min_pages, extra=textwrap.indent(extra, "    ")),
-                                   encoding="utf-8")
+    (root / "hooks.py").write_text(HOOKS.format(min_pages=min_pages, extra=textwrap.indent(extra, "    "),
+                                                processes=processes), encoding="utf-8")
     config = root / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8") + "hooks: [hooks.py]\n", encoding="utf-8")
     return project
@@ -97,7 +97,26 @@ def test_an_error_while_a_worker_builds_a_page_fails_the_build_with_its_message(
     assert result.returncode != 0
     assert "ValueError: the hook cannot take " in result.stderr
     assert "Error building page '" in result.stderr
+    assert "in a worker process" in result.stderr and 'hooks.py", line' in result.stderr, "the worker's traceback"
     assert not (project.root / "site").exists(), "a failed build leaves no site"
+
+
+def test_an_error_in_one_worker_fails_the_build_once_every_other_worker_is_done(tmp_path):
+    """With three processes, the first worker to reach a page raises; the other is still building a second later."""
+    project = _project(tmp_path, processes=3, extra=(
+        "if output.strip() and os.getpid() != MAIN and not hasattr(parallel, 'started'):\n"
+        "    parallel.started = True\n"
+        "    try:\n"
+        "        os.close(os.open(Path(config.config_file_path).parent / 'first', os.O_CREAT | os.O_EXCL))\n"
+        "    except FileExistsError:\n"
+        "        import time; time.sleep(1)\n"
+        "        (Path(config.config_file_path).parent / 'late').write_text('done')\n"
+        "    else:\n"
+        "        raise ValueError('the first worker fails')"))
+    result = build(project)
+    assert result.returncode != 0 and "the first worker fails" in result.stderr
+    assert (project.root / "late").is_file(), "the build should have waited for the other worker"
+    assert not list(project.root.glob(".site-*")), "no staging folder is left, written into after the build ended"
 
 
 def test_when_a_worker_dies_its_pages_are_built_here(tmp_path):

@@ -560,7 +560,7 @@ def part_word_counts(quote: str, at_most: int) -> list[int]:
     matched at C speed up to the last word needed, and only a shorter one is counted.
     """
     enough = _enough_words(at_most)
-    elided = "\u2026" in quote or "..." in quote  # every elision mark holds one or the other
+    elided = "\u2026" in quote or "..." in quote or "[" in quote  # every elision mark holds one of them
     return [at_most if enough.match(part) else len(_WORD.findall(part))
             for part in (elision_parts(quote) if elided else [quote] if quote.strip() else [])]
 

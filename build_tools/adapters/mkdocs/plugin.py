@@ -311,7 +311,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def _start_building(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """Fork the workers that build a share of the record pages (:mod:`.parallel`); then start Pagefind's
         thread (no worker can be forked once a thread runs), which indexes the record pages meanwhile."""
-        if self.config.page_workers and self.nav is not None:
+        if self.config.page_workers and self.command in ("build", "gh-deploy") and self.nav is not None:
             env = self.builders.start(env, config, files, self.nav, self.dirty)
         if self.indexes is not None:
             self.indexes.add_records([search_entry(file.page.url, file.page.generated) for file in files
