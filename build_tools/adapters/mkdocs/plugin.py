@@ -309,7 +309,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     # Last, once every plugin has had the pages and the environment: workers are forked with them as they are.
     @event_priority(-100)
     def _start_building(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
-        """Fork the workers that build a share of the record pages (:mod:`.parallel`); then start Pagefind's
+        """Fork the workers that build a share of the generated pages (:mod:`.parallel`); then start Pagefind's
         thread (no worker can be forked once a thread runs), which indexes the record pages meanwhile."""
         if self.config.page_workers and self.command in ("build", "gh-deploy") and self.nav is not None:
             env = self.builders.start(env, config, files, self.nav, self.dirty)
