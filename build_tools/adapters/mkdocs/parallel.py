@@ -46,7 +46,7 @@ MAX_PROCESSES = 4
 limit anyway."""
 MAIN_SHARE = 0.5
 """This process's share of the generated pages when there are two processes: it also builds the hand-written
-pages and the lists, copies the static files, and goes through the workers' pages in its loop."""
+pages, copies the static files, writes the theme's templates, and goes through the workers' pages in its loop."""
 
 
 class PageBuilders:
