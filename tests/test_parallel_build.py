@@ -40,6 +40,11 @@ def _project(root: Path, *, min_pages: int = 1, extra: str = "", processes: int 
     return project
 
 
+def _in_a_worker(statement: str) -> str:
+    """Hook code that runs ``statement`` for each page a worker writes."""
+    return f"if output.strip() and os.getpid() != MAIN:\n    {statement}"
+
+
 def _built_by(project: Project) -> dict[str, list[str]]:
     built: dict[str, list[str]] = {}
     for line in (project.root / "built-by.txt").read_text(encoding="utf-8").splitlines():
@@ -76,9 +81,8 @@ def test_pages_built_by_workers_are_those_built_in_one_process(tmp_path, engine)
 
 
 def test_a_warning_logged_while_a_worker_builds_a_page_is_logged_once_and_fails_a_strict_build(tmp_path):
-    project = _project(tmp_path, extra=(
-        "if output.strip() and os.getpid() != MAIN:\n"
-        "    LOG.warning(f'a hook warns about {page.file.src_uri}')"))
+    project = _project(tmp_path, extra=_in_a_worker(
+        "LOG.warning(f'a hook warns about {page.file.src_uri}')"))
     result = build(project)
     assert result.returncode != 0
     worker_pages = [uri for uri, who in _built_by(project).items() if who == ["worker"]]
@@ -90,9 +94,8 @@ def test_a_warning_logged_while_a_worker_builds_a_page_is_logged_once_and_fails_
 
 
 def test_an_error_while_a_worker_builds_a_page_fails_the_build_with_its_message(tmp_path):
-    project = _project(tmp_path, extra=(
-        "if output.strip() and os.getpid() != MAIN:\n"
-        "    raise ValueError(f'the hook cannot take {page.file.src_uri}')"))
+    project = _project(tmp_path, extra=_in_a_worker(
+        "raise ValueError(f'the hook cannot take {page.file.src_uri}')"))
     result = build(project)
     assert result.returncode != 0
     assert "ValueError: the hook cannot take " in result.stderr
@@ -120,9 +123,8 @@ def test_an_error_in_one_worker_fails_the_build_once_every_other_worker_is_done(
 
 
 def test_when_a_worker_dies_its_pages_are_built_here(tmp_path):
-    project = _project(tmp_path, extra=(
-        "if output.strip() and os.getpid() != MAIN:\n"
-        "    os._exit(3)  # a worker that dies, as one killed for memory would"))
+    project = _project(tmp_path, extra=_in_a_worker(
+        "os._exit(3)  # a worker that dies, as one killed for memory would"))
     result = build(project)
     assert result.returncode == 0, result.stderr
     built = _built_by(project)
